@@ -1,0 +1,119 @@
+// The interpreter's internal code: what a wasm function is lowered to.
+//
+// A lowered function is a stream of 32-bit words. Each instruction starts with the
+// 64-bit address of its handler (two words; the interpreter jumps straight to it:
+// direct threading), followed by its operands: frame-slot indices (one 64-bit slot per
+// wasm value; params first, then locals, then the operand stack), immediates, and
+// branch offsets in words relative to the instruction's start.
+//
+// The operation list below is the single source of truth: the lowering pass emits these,
+// the interpreter defines one handler per entry.
+#pragma once
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace isola::interp {
+
+// X(name, operand words). Operand layouts: d = destination slot, a/b/c = source slots,
+// imm = 32-bit immediate, lo/hi = 64-bit immediate, t = branch offset, off = memarg offset.
+#define ISOLA_IOPS(X)                                                                      \
+  /* control */                                                                            \
+  X(Unreachable, 0) X(Br, 1) /* t */ X(BrIf, 2) /* a t */ X(BrUnless, 2)                   \
+  X(BrTable, 2) /* a n, then n+1 offsets (variable length) */                              \
+  X(Return, 0) X(Call, 2) /* fidx frame */ X(CallImport, 2) /* fidx frame */               \
+  X(CallIndirect, 4) /* typeid table a frame */                                            \
+  /* compare-and-branch fusions: a b t / a imm t */                                        \
+  X(BrI32Eq, 3) X(BrI32Ne, 3) X(BrI32LtS, 3) X(BrI32LtU, 3) X(BrI32GtS, 3)                 \
+  X(BrI32GtU, 3) X(BrI32LeS, 3) X(BrI32LeU, 3) X(BrI32GeS, 3) X(BrI32GeU, 3)               \
+  X(BrI32EqImm, 3) X(BrI32NeImm, 3) X(BrI32LtSImm, 3) X(BrI32LtUImm, 3)                    \
+  X(BrI32GtSImm, 3) X(BrI32GtUImm, 3) X(BrI32LeSImm, 3) X(BrI32LeUImm, 3)                  \
+  X(BrI32GeSImm, 3) X(BrI32GeUImm, 3)                                                      \
+  X(BrI64Eq, 3) X(BrI64Ne, 3) X(BrI64LtS, 3) X(BrI64LtU, 3) X(BrI64GtS, 3)                 \
+  X(BrI64GtU, 3) X(BrI64LeS, 3) X(BrI64LeU, 3) X(BrI64GeS, 3) X(BrI64GeU, 3)               \
+  X(BrI64Eqz, 2) X(BrI64Nez, 2)                                                            \
+  /* data movement */                                                                      \
+  X(Copy, 2) /* d a */ X(Const32, 2) /* d imm */ X(Const64, 3) /* d lo hi */               \
+  X(Select, 4) /* d a b cond */ X(GlobalGet, 2) /* d g */ X(GlobalSet, 2) /* g a */        \
+  /* memory: loads d a off, stores a(addr) b(value) off */                                 \
+  X(I32Load, 3) X(I64Load, 3) X(I32Load8S, 3) X(I32Load8U, 3) X(I32Load16S, 3)             \
+  X(I32Load16U, 3) X(I64Load8S, 3) X(I64Load8U, 3) X(I64Load16S, 3) X(I64Load16U, 3)       \
+  X(I64Load32S, 3) X(I64Load32U, 3)                                                        \
+  X(I32Store, 3) X(I64Store, 3) X(I32Store8, 3) X(I32Store16, 3) X(I64Store8, 3)           \
+  X(I64Store16, 3) X(I64Store32, 3)                                                        \
+  X(MemorySize, 1) X(MemoryGrow, 2) X(MemoryFill, 3) X(MemoryCopy, 3)                      \
+  X(MemoryInit, 4) /* seg a b c */ X(DataDrop, 1)                                          \
+  /* tables and references */                                                              \
+  X(TableGet, 3) /* d t a */ X(TableSet, 3) /* t a b */ X(TableSize, 2) /* d t */          \
+  X(TableGrow, 4) /* d t init n */ X(TableFill, 4) /* t i v n */                           \
+  X(TableCopy, 5) /* dt st d s n */ X(TableInit, 5) /* t seg d s n */ X(ElemDrop, 1)       \
+  X(RefIsNull, 2) X(RefFunc, 2) /* d fidx */                                               \
+  /* i32 */                                                                                \
+  X(I32Eqz, 2) X(I32Eq, 3) X(I32Ne, 3) X(I32LtS, 3) X(I32LtU, 3) X(I32GtS, 3)              \
+  X(I32GtU, 3) X(I32LeS, 3) X(I32LeU, 3) X(I32GeS, 3) X(I32GeU, 3)                         \
+  X(I32Clz, 2) X(I32Ctz, 2) X(I32Popcnt, 2) X(I32Add, 3) X(I32Sub, 3) X(I32Mul, 3)         \
+  X(I32DivS, 3) X(I32DivU, 3) X(I32RemS, 3) X(I32RemU, 3) X(I32And, 3) X(I32Or, 3)         \
+  X(I32Xor, 3) X(I32Shl, 3) X(I32ShrS, 3) X(I32ShrU, 3) X(I32Rotl, 3) X(I32Rotr, 3)        \
+  /* i32 with an immediate right operand: d a imm */                                       \
+  X(I32AddImm, 3) X(I32MulImm, 3) X(I32AndImm, 3) X(I32OrImm, 3) X(I32XorImm, 3)           \
+  X(I32ShlImm, 3) X(I32ShrSImm, 3) X(I32ShrUImm, 3) X(I32EqImm, 3) X(I32NeImm, 3)          \
+  X(I32LtSImm, 3) X(I32LtUImm, 3) X(I32GtSImm, 3) X(I32GtUImm, 3) X(I32LeSImm, 3)          \
+  X(I32LeUImm, 3) X(I32GeSImm, 3) X(I32GeUImm, 3)                                          \
+  /* i64 */                                                                                \
+  X(I64Eqz, 2) X(I64Eq, 3) X(I64Ne, 3) X(I64LtS, 3) X(I64LtU, 3) X(I64GtS, 3)              \
+  X(I64GtU, 3) X(I64LeS, 3) X(I64LeU, 3) X(I64GeS, 3) X(I64GeU, 3)                         \
+  X(I64Clz, 2) X(I64Ctz, 2) X(I64Popcnt, 2) X(I64Add, 3) X(I64Sub, 3) X(I64Mul, 3)         \
+  X(I64DivS, 3) X(I64DivU, 3) X(I64RemS, 3) X(I64RemU, 3) X(I64And, 3) X(I64Or, 3)         \
+  X(I64Xor, 3) X(I64Shl, 3) X(I64ShrS, 3) X(I64ShrU, 3) X(I64Rotl, 3) X(I64Rotr, 3)        \
+  /* i64 with a sign-extended 32-bit immediate: d a imm */                                 \
+  X(I64AddImm, 3) X(I64AndImm, 3) X(I64ShlImm, 3) X(I64ShrSImm, 3) X(I64ShrUImm, 3)        \
+  /* f32 / f64 */                                                                          \
+  X(F32Eq, 3) X(F32Ne, 3) X(F32Lt, 3) X(F32Gt, 3) X(F32Le, 3) X(F32Ge, 3)                  \
+  X(F64Eq, 3) X(F64Ne, 3) X(F64Lt, 3) X(F64Gt, 3) X(F64Le, 3) X(F64Ge, 3)                  \
+  X(F32Abs, 2) X(F32Neg, 2) X(F32Ceil, 2) X(F32Floor, 2) X(F32Trunc, 2) X(F32Nearest, 2)   \
+  X(F32Sqrt, 2) X(F32Add, 3) X(F32Sub, 3) X(F32Mul, 3) X(F32Div, 3) X(F32Min, 3)           \
+  X(F32Max, 3) X(F32Copysign, 3)                                                           \
+  X(F64Abs, 2) X(F64Neg, 2) X(F64Ceil, 2) X(F64Floor, 2) X(F64Trunc, 2) X(F64Nearest, 2)   \
+  X(F64Sqrt, 2) X(F64Add, 3) X(F64Sub, 3) X(F64Mul, 3) X(F64Div, 3) X(F64Min, 3)           \
+  X(F64Max, 3) X(F64Copysign, 3)                                                           \
+  /* conversions */                                                                        \
+  X(I32WrapI64, 2) X(I32TruncF32S, 2) X(I32TruncF32U, 2) X(I32TruncF64S, 2)                \
+  X(I32TruncF64U, 2) X(I64ExtendI32S, 2) X(I64ExtendI32U, 2) X(I64TruncF32S, 2)            \
+  X(I64TruncF32U, 2) X(I64TruncF64S, 2) X(I64TruncF64U, 2) X(F32ConvertI32S, 2)            \
+  X(F32ConvertI32U, 2) X(F32ConvertI64S, 2) X(F32ConvertI64U, 2) X(F32DemoteF64, 2)        \
+  X(F64ConvertI32S, 2) X(F64ConvertI32U, 2) X(F64ConvertI64S, 2) X(F64ConvertI64U, 2)      \
+  X(F64PromoteF32, 2) X(I32Extend8S, 2) X(I32Extend16S, 2) X(I64Extend8S, 2)               \
+  X(I64Extend16S, 2) X(I64Extend32S, 2)                                                    \
+  X(I32TruncSatF32S, 2) X(I32TruncSatF32U, 2) X(I32TruncSatF64S, 2)                        \
+  X(I32TruncSatF64U, 2) X(I64TruncSatF32S, 2) X(I64TruncSatF32U, 2)                        \
+  X(I64TruncSatF64S, 2) X(I64TruncSatF64U, 2)
+
+enum class IOp : uint16_t {
+#define ISOLA_IOP_ENUM(name, n) name,
+  ISOLA_IOPS(ISOLA_IOP_ENUM)
+#undef ISOLA_IOP_ENUM
+      Count
+};
+
+// Words an instruction occupies: 2 for the handler plus its operands.
+constexpr uint32_t kHandlerWords = 2;
+
+struct Code {
+  std::vector<uint32_t> words;
+  uint32_t func_index = 0;
+  uint32_t num_params = 0;
+  uint32_t num_locals = 0;   // declared locals, zeroed on entry
+  uint32_t num_results = 0;
+  uint32_t frame_slots = 0;  // params + locals + deepest operand stack
+  // (word index, wasm byte offset) for every emitted instruction, in word order,
+  // so a trap can say where it happened.
+  std::vector<std::pair<uint32_t, uint32_t>> offsets;
+
+  uint32_t wasm_offset(const uint32_t* pc) const;
+};
+
+// The handler address of each IOp (filled by the interpreter on first use).
+const void* const* handler_table();
+
+}  // namespace isola::interp

@@ -1,0 +1,1050 @@
+// Lowering a validated function body to register code.
+//
+// The wasm operand stack is simulated at compile time. Every stack height h owns a frame
+// slot, S(h) = locals + h. An entry on the simulated stack is either already in its slot
+// (Stack), still sitting in a local (Local: `local.get` costs nothing), or a constant
+// (Const: becomes an immediate operand when the consumer has such a form). Entries are
+// moved into their slots ("materialised") only where control flow merges, so every path
+// into a label agrees on where each value lives.
+//
+// Peephole rules, all local to the instruction just emitted:
+//  - `local.set x` after an instruction that produced the top value rewrites that
+//    instruction's destination to x (no copy);
+//  - a compare followed by `br_if` / `if` becomes one compare-and-branch instruction;
+//  - integer ops with a constant right operand use immediate forms.
+#include "wasm/interp/lower.hpp"
+
+#include <cstring>
+#include <stdexcept>
+
+#include "wasm/binary/opcodes.hpp"
+#include "wasm/binary/reader.hpp"
+
+namespace isola::interp {
+namespace {
+
+using wasm::Reader;
+namespace op = wasm::op;
+
+struct Entry {
+  enum Kind : uint8_t { Stack, Local, Const } kind = Stack;
+  uint32_t local = 0;
+  uint64_t imm = 0;
+};
+
+struct Ctrl {
+  enum Kind : uint8_t { Block, Loop, If, Func } kind = Block;
+  uint32_t base = 0;  // stack height below the block's parameters
+  uint32_t nparams = 0;
+  uint32_t nresults = 0;
+  uint32_t loop_start = 0;  // Loop: word index of the loop head
+  // Forward branches to this block's end: (instruction start, operand word).
+  std::vector<std::pair<uint32_t, uint32_t>> patches;
+  std::pair<uint32_t, uint32_t> else_patch{UINT32_MAX, 0};  // If: branch to else
+  bool live_at_start = true;
+  bool dead = false;  // the rest of this block (until else/end) is unreachable
+};
+
+// The last emitted instruction, when it produced the stack top and may still be
+// rewritten (see the peephole rules above).
+struct Last {
+  bool valid = false;
+  uint32_t start = 0;
+  uint32_t end = 0;
+  uint32_t height = 0;  // stack height of the value it defined
+  uint32_t dst_word = 0;
+  IOp op = IOp::Unreachable;
+  uint32_t a = 0, b = 0;  // compare operands (b is an immediate for *Imm forms)
+};
+
+class Lowerer {
+ public:
+  Lowerer(const rt::ModuleData& md, uint32_t func_index)
+      : md_(md), m_(md.m), fidx_(func_index), type_(m_.func_type(func_index)),
+        wc_(m_.code(func_index)), handlers_(handler_table()) {}
+
+  std::unique_ptr<Code> run();
+
+ private:
+  // --- emission -------------------------------------------------------------------
+  uint32_t pos() const { return static_cast<uint32_t>(code_->words.size()); }
+  uint32_t emit(IOp o) {
+    uint32_t start = pos();
+    const void* h = handlers_[static_cast<size_t>(o)];
+    uint32_t w[2];
+    std::memcpy(w, &h, sizeof(h));
+    code_->words.push_back(w[0]);
+    code_->words.push_back(w[1]);
+    code_->offsets.emplace_back(start, instr_offset_);
+    last_.valid = false;
+    return start;
+  }
+  void word(uint32_t w) { code_->words.push_back(w); }
+  // Marks the instruction just emitted as defining the stack top through operand
+  // word `dst_word` (so `local.set` may retarget it).
+  void defined(uint32_t start, uint32_t dst_word, IOp o = IOp::Unreachable, uint32_t a = 0, uint32_t b = 0) {
+    last_ = Last{true, start, pos(), height() - 1, dst_word, o, a, b};
+  }
+  bool last_defines_top() const {
+    return last_.valid && last_.end == pos() && !vs_.empty() && vs_.back().kind == Entry::Stack &&
+           last_.height == height() - 1;
+  }
+  void drop_last() {  // removes the last emitted instruction (it was fused into the next)
+    code_->words.resize(last_.start);
+    code_->offsets.pop_back();
+    last_.valid = false;
+  }
+
+  // --- the simulated stack ----------------------------------------------------------
+  uint32_t height() const { return static_cast<uint32_t>(vs_.size()); }
+  uint32_t S(uint32_t h) const { return nlocals_ + h; }
+  void note_height() {
+    if (height() > max_height_) max_height_ = height();
+  }
+  uint32_t push_stack() {
+    vs_.push_back(Entry{});
+    note_height();
+    return S(height() - 1);
+  }
+  void push_local(uint32_t l) {
+    vs_.push_back(Entry{Entry::Local, l, 0});
+    ++local_refs_[l];
+    note_height();
+  }
+  void push_const(uint64_t v) {
+    vs_.push_back(Entry{Entry::Const, 0, v});
+    note_height();
+  }
+  Entry pop() {
+    Entry e = vs_.back();
+    vs_.pop_back();
+    if (e.kind == Entry::Local) --local_refs_[e.local];
+    return e;
+  }
+  void emit_const(uint32_t dst, uint64_t v) {
+    if (v >> 32 == 0) {
+      emit(IOp::Const32);
+      word(dst);
+      word(static_cast<uint32_t>(v));
+    } else {
+      emit(IOp::Const64);
+      word(dst);
+      word(static_cast<uint32_t>(v));
+      word(static_cast<uint32_t>(v >> 32));
+    }
+  }
+  void emit_copy(uint32_t dst, uint32_t src) {
+    if (dst == src) return;
+    emit(IOp::Copy);
+    word(dst);
+    word(src);
+  }
+  // Moves entry i into its own slot.
+  void materialize(uint32_t i) {
+    Entry& e = vs_[i];
+    if (e.kind == Entry::Stack) return;
+    if (e.kind == Entry::Local) {
+      --local_refs_[e.local];
+      emit_copy(S(i), e.local);
+    } else {
+      emit_const(S(i), e.imm);
+    }
+    e = Entry{};
+  }
+  // The slot holding entry i (constants are materialised).
+  uint32_t slot(uint32_t i) {
+    Entry& e = vs_[i];
+    if (e.kind == Entry::Local) return e.local;
+    if (e.kind == Entry::Const) materialize(i);
+    return S(i);
+  }
+  uint32_t top_slot(uint32_t depth_from_top) { return slot(height() - 1 - depth_from_top); }
+  // Before `local` is written, entries still reading it must take their own copy.
+  void flush_local(uint32_t local) {
+    if (local_refs_[local] == 0) return;
+    for (uint32_t i = 0; i < height(); ++i)
+      if (vs_[i].kind == Entry::Local && vs_[i].local == local) materialize(i);
+  }
+  void flush_all_locals() {
+    for (uint32_t i = 0; i < height(); ++i)
+      if (vs_[i].kind == Entry::Local) materialize(i);
+  }
+  // Moves entries [from, height) to their slots.
+  void materialize_range(uint32_t from) {
+    for (uint32_t i = from; i < height(); ++i) materialize(i);
+  }
+  // After a label: the values above `base` are exactly `h - base` slot entries.
+  void reset_stack(uint32_t base, uint32_t h) {
+    while (height() > base) pop();
+    while (height() < h) push_stack();
+  }
+
+  // --- control ----------------------------------------------------------------------
+  Ctrl& ctrl(uint32_t depth) { return ctrls_[ctrls_.size() - 1 - depth]; }
+  bool dead() const { return ctrls_.back().dead; }
+  uint32_t arity(const Ctrl& c) const { return c.kind == Ctrl::Loop ? c.nparams : c.nresults; }
+  void block_type(Reader& r, uint32_t& np, uint32_t& nr) {
+    int64_t bt = r.s33();
+    if (bt == -64) { np = 0; nr = 0; }
+    else if (bt < 0) { np = 0; nr = 1; }
+    else {
+      const FuncType& ft = m_.types[static_cast<uint32_t>(bt)];
+      np = static_cast<uint32_t>(ft.params.size());
+      nr = static_cast<uint32_t>(ft.results.size());
+    }
+  }
+  // Emits a branch instruction `o` whose offset operand is the last word written, to
+  // the label of control frame `c`.
+  void branch_to(Ctrl& c, uint32_t start) {
+    uint32_t w = pos() - 1;
+    if (c.kind == Ctrl::Loop) {
+      code_->words[w] = static_cast<uint32_t>(static_cast<int32_t>(c.loop_start) - static_cast<int32_t>(start));
+    } else {
+      c.patches.emplace_back(start, w);
+    }
+  }
+  void bind(const std::pair<uint32_t, uint32_t>& p) {
+    code_->words[p.second] = static_cast<uint32_t>(static_cast<int32_t>(pos()) - static_cast<int32_t>(p.first));
+  }
+  // Copies the top `n` values into the slots at heights [base, base+n).
+  void move_top_to(uint32_t base, uint32_t n) {
+    uint32_t from = height() - n;
+    for (uint32_t j = 0; j < n; ++j) {
+      const Entry& e = vs_[from + j];
+      uint32_t dst = S(base + j);
+      if (e.kind == Entry::Const) emit_const(dst, e.imm);
+      else emit_copy(dst, e.kind == Entry::Local ? e.local : S(from + j));
+    }
+  }
+  // br to relative depth `depth` (values already on the stack).
+  void emit_br(uint32_t depth) {
+    Ctrl& c = ctrl(depth);
+    if (c.kind == Ctrl::Func) {  // a branch to the function's label is a return
+      op_return();
+      return;
+    }
+    move_top_to(c.base, arity(c));
+    uint32_t s = emit(IOp::Br);
+    word(0);
+    branch_to(c, s);
+  }
+  // Conditional branch on the popped condition: to `c` when the condition is `when`.
+  // Fuses a compare emitted just before. Returns (instruction start) with the offset as
+  // the last word, for the caller to point.
+  uint32_t emit_cond_branch(bool when);
+  void op_return();
+
+  // --- instruction families -----------------------------------------------------------
+  void unop(IOp o) {
+    uint32_t a = top_slot(0);
+    pop();
+    uint32_t d = push_stack();
+    uint32_t s = emit(o);
+    word(d);
+    word(a);
+    defined(s, s + 2);
+  }
+  void binop(IOp o, IOp imm_form = IOp::Count, bool commutative = false) {
+    Entry& rb = vs_[height() - 1];
+    Entry& ra = vs_[height() - 2];
+    if (imm_form != IOp::Count) {
+      bool b_small = rb.kind == Entry::Const;
+      bool a_small = commutative && ra.kind == Entry::Const;
+      if (b_small || a_small) {
+        uint32_t imm = static_cast<uint32_t>(b_small ? rb.imm : ra.imm);
+        uint64_t full = b_small ? rb.imm : ra.imm;
+        // 64-bit immediate forms take a sign-extended 32-bit immediate.
+        bool fits = imm_form < IOp::I64AddImm || imm_form > IOp::I64ShrUImm ||
+                    static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(imm))) == full;
+        if (fits) {
+          uint32_t a = b_small ? top_slot(1) : top_slot(0);
+          pop();
+          pop();
+          uint32_t d = push_stack();
+          uint32_t s = emit(imm_form);
+          word(d);
+          word(a);
+          word(imm);
+          defined(s, s + 2, imm_form, a, imm);
+          return;
+        }
+      }
+    }
+    uint32_t b = top_slot(0);
+    uint32_t a = top_slot(1);
+    pop();
+    pop();
+    uint32_t d = push_stack();
+    uint32_t s = emit(o);
+    word(d);
+    word(a);
+    word(b);
+    defined(s, s + 2, o, a, b);
+  }
+  void load(IOp o, Reader& r) {
+    r.u32();  // alignment: a hint only
+    uint32_t off = r.u32();
+    uint32_t a = top_slot(0);
+    pop();
+    uint32_t d = push_stack();
+    uint32_t s = emit(o);
+    word(d);
+    word(a);
+    word(off);
+    defined(s, s + 2);
+  }
+  void store(IOp o, Reader& r) {
+    r.u32();
+    uint32_t off = r.u32();
+    uint32_t v = top_slot(0);
+    uint32_t a = top_slot(1);
+    pop();
+    pop();
+    emit(o);
+    word(a);
+    word(v);
+    word(off);
+  }
+  void call(uint32_t func_index, Reader&);
+  void call_indirect(uint32_t type_index, uint32_t table);
+  bool instruction(Reader& r, uint8_t opcode);
+  void ext_instruction(Reader& r);
+  void skip_dead(Reader& r, uint8_t opcode);
+
+  const rt::ModuleData& md_;
+  const wasm::Module& m_;
+  uint32_t fidx_;
+  const FuncType& type_;
+  const wasm::Code& wc_;
+  const void* const* handlers_;
+  std::unique_ptr<Code> code_;
+  uint32_t nlocals_ = 0;  // params + declared locals
+  uint32_t max_height_ = 0;
+  uint32_t instr_offset_ = 0;
+  std::vector<Entry> vs_;
+  std::vector<uint32_t> local_refs_;
+  std::vector<Ctrl> ctrls_;
+  Last last_;
+};
+
+uint32_t Lowerer::emit_cond_branch(bool when) {
+  // Fuse with a compare that produced the condition.
+  if (last_defines_top() && last_.op != IOp::Unreachable) {
+    IOp cmp = last_.op;
+    IOp fused = IOp::Count;
+    bool inv = !when;
+    // Integer compares invert exactly (no NaN), so `if` can branch on the inverse.
+    auto pick = [&](IOp c, IOp br, IOp br_inv) { if (cmp == c) fused = inv ? br_inv : br; };
+    pick(IOp::I32Eq, IOp::BrI32Eq, IOp::BrI32Ne);
+    pick(IOp::I32Ne, IOp::BrI32Ne, IOp::BrI32Eq);
+    pick(IOp::I32LtS, IOp::BrI32LtS, IOp::BrI32GeS);
+    pick(IOp::I32LtU, IOp::BrI32LtU, IOp::BrI32GeU);
+    pick(IOp::I32GtS, IOp::BrI32GtS, IOp::BrI32LeS);
+    pick(IOp::I32GtU, IOp::BrI32GtU, IOp::BrI32LeU);
+    pick(IOp::I32LeS, IOp::BrI32LeS, IOp::BrI32GtS);
+    pick(IOp::I32LeU, IOp::BrI32LeU, IOp::BrI32GtU);
+    pick(IOp::I32GeS, IOp::BrI32GeS, IOp::BrI32LtS);
+    pick(IOp::I32GeU, IOp::BrI32GeU, IOp::BrI32LtU);
+    pick(IOp::I32EqImm, IOp::BrI32EqImm, IOp::BrI32NeImm);
+    pick(IOp::I32NeImm, IOp::BrI32NeImm, IOp::BrI32EqImm);
+    pick(IOp::I32LtSImm, IOp::BrI32LtSImm, IOp::BrI32GeSImm);
+    pick(IOp::I32LtUImm, IOp::BrI32LtUImm, IOp::BrI32GeUImm);
+    pick(IOp::I32GtSImm, IOp::BrI32GtSImm, IOp::BrI32LeSImm);
+    pick(IOp::I32GtUImm, IOp::BrI32GtUImm, IOp::BrI32LeUImm);
+    pick(IOp::I32LeSImm, IOp::BrI32LeSImm, IOp::BrI32GtSImm);
+    pick(IOp::I32LeUImm, IOp::BrI32LeUImm, IOp::BrI32GtUImm);
+    pick(IOp::I32GeSImm, IOp::BrI32GeSImm, IOp::BrI32LtSImm);
+    pick(IOp::I32GeUImm, IOp::BrI32GeUImm, IOp::BrI32LtUImm);
+    pick(IOp::I64Eq, IOp::BrI64Eq, IOp::BrI64Ne);
+    pick(IOp::I64Ne, IOp::BrI64Ne, IOp::BrI64Eq);
+    pick(IOp::I64LtS, IOp::BrI64LtS, IOp::BrI64GeS);
+    pick(IOp::I64LtU, IOp::BrI64LtU, IOp::BrI64GeU);
+    pick(IOp::I64GtS, IOp::BrI64GtS, IOp::BrI64LeS);
+    pick(IOp::I64GtU, IOp::BrI64GtU, IOp::BrI64LeU);
+    pick(IOp::I64LeS, IOp::BrI64LeS, IOp::BrI64GtS);
+    pick(IOp::I64LeU, IOp::BrI64LeU, IOp::BrI64GtU);
+    pick(IOp::I64GeS, IOp::BrI64GeS, IOp::BrI64LtS);
+    pick(IOp::I64GeU, IOp::BrI64GeU, IOp::BrI64LtU);
+    if (fused != IOp::Count) {
+      Last l = last_;
+      drop_last();
+      pop();
+      uint32_t s = emit(fused);
+      word(l.a);
+      word(l.b);
+      word(0);
+      return s;
+    }
+    if (cmp == IOp::I32Eqz || cmp == IOp::I64Eqz) {
+      Last l = last_;
+      drop_last();
+      pop();
+      IOp f = cmp == IOp::I32Eqz ? (when ? IOp::BrUnless : IOp::BrIf) : (when ? IOp::BrI64Eqz : IOp::BrI64Nez);
+      uint32_t s = emit(f);
+      word(l.a);
+      word(0);
+      return s;
+    }
+  }
+  uint32_t c = top_slot(0);
+  pop();
+  uint32_t s = emit(when ? IOp::BrIf : IOp::BrUnless);
+  word(c);
+  word(0);
+  return s;
+}
+
+void Lowerer::op_return() {
+  uint32_t n = static_cast<uint32_t>(type_.results.size());
+  if (n == 1) {
+    // A single move cannot clobber its own source. Retarget the producer when possible.
+    if (last_defines_top()) {
+      code_->words[last_.dst_word] = 0;
+    } else {
+      const Entry& e = vs_.back();
+      if (e.kind == Entry::Const) emit_const(0, e.imm);
+      else emit_copy(0, e.kind == Entry::Local ? e.local : S(height() - 1));
+    }
+  } else if (n > 1) {
+    // Results may come from locals they would overwrite: gather them in their stack
+    // slots first, then move down in increasing order (sources are never below targets).
+    // This may be one path of several (a br_if or br_table pad), so the simulated
+    // stack is left as it is.
+    uint32_t from = height() - n;
+    for (uint32_t j = 0; j < n; ++j) {
+      const Entry& e = vs_[from + j];
+      if (e.kind == Entry::Const) emit_const(S(from + j), e.imm);
+      else if (e.kind == Entry::Local) emit_copy(S(from + j), e.local);
+    }
+    for (uint32_t j = 0; j < n; ++j) emit_copy(j, S(from + j));
+  }
+  emit(IOp::Return);
+}
+
+void Lowerer::call(uint32_t f, Reader&) {
+  const FuncType& ft = m_.func_type(f);
+  uint32_t np = static_cast<uint32_t>(ft.params.size());
+  uint32_t nr = static_cast<uint32_t>(ft.results.size());
+  uint32_t base = height() - np;
+  materialize_range(base);
+  emit(f < m_.num_imported_funcs ? IOp::CallImport : IOp::Call);
+  word(f);
+  word(S(base));
+  for (uint32_t i = 0; i < np; ++i) pop();
+  for (uint32_t i = 0; i < nr; ++i) push_stack();
+}
+
+void Lowerer::call_indirect(uint32_t type_index, uint32_t table) {
+  const FuncType& ft = m_.types[type_index];
+  uint32_t np = static_cast<uint32_t>(ft.params.size());
+  uint32_t nr = static_cast<uint32_t>(ft.results.size());
+  uint32_t idx = top_slot(0);
+  // The index may live in a slot the callee frame covers; the handler reads it first.
+  pop();
+  uint32_t base = height() - np;
+  materialize_range(base);
+  emit(IOp::CallIndirect);
+  word(md_.type_ids[type_index]);
+  word(table);
+  word(idx);
+  word(S(base));
+  for (uint32_t i = 0; i < np; ++i) pop();
+  for (uint32_t i = 0; i < nr; ++i) push_stack();
+}
+
+std::unique_ptr<Code> Lowerer::run() {
+  code_ = std::make_unique<Code>();
+  code_->func_index = fidx_;
+  code_->num_params = static_cast<uint32_t>(type_.params.size());
+  code_->num_locals = wc_.num_locals;
+  code_->num_results = static_cast<uint32_t>(type_.results.size());
+  nlocals_ = code_->num_params + code_->num_locals;
+  local_refs_.assign(nlocals_, 0);
+  size_t body = wc_.body_end - wc_.body_offset;
+  code_->words.reserve(body * 2 + 16);
+  code_->offsets.reserve(body / 2 + 4);
+
+  Ctrl f;
+  f.kind = Ctrl::Func;
+  f.nresults = code_->num_results;
+  ctrls_.push_back(std::move(f));
+
+  Reader r(m_.bytes.data() + wc_.body_offset, body, wc_.body_offset, fidx_);
+  while (!ctrls_.empty()) {
+    instr_offset_ = r.offset();
+    uint8_t opcode = r.u8();
+    if (dead()) skip_dead(r, opcode);
+    else if (!instruction(r, opcode)) break;
+  }
+  code_->frame_slots = nlocals_ + max_height_ + 1;
+  code_->words.shrink_to_fit();
+  return std::move(code_);
+}
+
+// In unreachable code only the block structure matters: read immediates, emit nothing.
+void Lowerer::skip_dead(Reader& r, uint8_t o) {
+  switch (o) {
+    case op::Block: case op::Loop: case op::If: {
+      uint32_t np, nr;
+      block_type(r, np, nr);
+      Ctrl c;
+      c.kind = o == op::Loop ? Ctrl::Loop : o == op::If ? Ctrl::If : Ctrl::Block;
+      c.live_at_start = false;
+      c.dead = true;
+      ctrls_.push_back(std::move(c));
+      return;
+    }
+    case op::Else: case op::End:
+      instruction(r, o);
+      return;
+    case op::Br: case op::BrIf: case op::Call: case op::LocalGet: case op::LocalSet:
+    case op::LocalTee: case op::GlobalGet: case op::GlobalSet: case op::TableGet:
+    case op::TableSet: case op::RefFunc: case op::I32Const:
+      r.u64();  // any LEB128 up to 64 bits: the validator already checked the ranges
+      return;
+    case op::I64Const: r.s64(); return;
+    case op::F32Const: r.f32_bits(); return;
+    case op::F64Const: r.f64_bits(); return;
+    case op::BrTable: {
+      uint32_t n = r.u32();
+      for (uint32_t i = 0; i <= n; ++i) r.u32();
+      return;
+    }
+    case op::CallIndirect: r.u32(); r.u32(); return;
+    case op::SelectT: { uint32_t n = r.u32(); for (uint32_t i = 0; i < n; ++i) r.u8(); return; }
+    case op::RefNull: r.u8(); return;
+    case op::MemorySize: case op::MemoryGrow: r.u8(); return;
+    case op::PrefixFC: {
+      uint32_t sub = r.u32();
+      switch (sub) {
+        case op::ext::MemoryInit: r.u32(); r.u8(); return;
+        case op::ext::DataDrop: r.u32(); return;
+        case op::ext::MemoryCopy: r.u8(); r.u8(); return;
+        case op::ext::MemoryFill: r.u8(); return;
+        case op::ext::TableInit: r.u32(); r.u32(); return;
+        case op::ext::ElemDrop: r.u32(); return;
+        case op::ext::TableCopy: r.u32(); r.u32(); return;
+        case op::ext::TableGrow: case op::ext::TableSize: case op::ext::TableFill: r.u32(); return;
+        default: return;  // saturating truncations: no immediates
+      }
+    }
+    default:
+      if (o >= op::I32Load && o <= op::I64Store32) { r.u32(); r.u32(); }
+      return;
+  }
+}
+
+// Returns false after the function's final `end`.
+bool Lowerer::instruction(Reader& r, uint8_t o) {
+  switch (o) {
+    case op::Unreachable:
+      emit(IOp::Unreachable);
+      ctrls_.back().dead = true;
+      return true;
+    case op::Nop: return true;
+    case op::Block: case op::Loop: {
+      uint32_t np, nr;
+      block_type(r, np, nr);
+      flush_all_locals();
+      materialize_range(height() - np);
+      Ctrl c;
+      c.kind = o == op::Loop ? Ctrl::Loop : Ctrl::Block;
+      c.base = height() - np;
+      c.nparams = np;
+      c.nresults = nr;
+      c.loop_start = pos();
+      last_.valid = false;  // a label: nothing before it may be rewritten
+      ctrls_.push_back(std::move(c));
+      return true;
+    }
+    case op::If: {
+      uint32_t np, nr;
+      block_type(r, np, nr);
+      // Locals under the condition are flushed and the parameters put in their slots
+      // first; when that emits nothing, the compare producing the condition is still
+      // the last instruction and fuses with the branch.
+      uint32_t below = height() - 1;
+      for (uint32_t i = 0; i < below; ++i)
+        if (vs_[i].kind == Entry::Local) materialize(i);
+      for (uint32_t i = below - np; i < below; ++i) materialize(i);
+      uint32_t s = emit_cond_branch(false);
+      Ctrl c;
+      c.kind = Ctrl::If;
+      c.base = height() - np;
+      c.nparams = np;
+      c.nresults = nr;
+      c.else_patch = {s, pos() - 1};
+      ctrls_.push_back(std::move(c));
+      return true;
+    }
+    case op::Else: {
+      Ctrl& c = ctrls_.back();
+      if (!c.dead) {
+        materialize_range(c.base);
+        uint32_t s = emit(IOp::Br);
+        word(0);
+        c.patches.emplace_back(s, pos() - 1);
+      }
+      if (c.else_patch.first != UINT32_MAX) bind(c.else_patch);
+      c.else_patch = {UINT32_MAX, 0};
+      last_.valid = false;
+      c.dead = !c.live_at_start;
+      if (c.live_at_start) reset_stack(c.base, c.base + c.nparams);
+      return true;
+    }
+    case op::End: {
+      Ctrl& c = ctrls_.back();
+      if (c.kind == Ctrl::Func) {
+        if (!c.patches.empty()) {  // conditional branches to the function's label
+          if (!c.dead) materialize_range(0);
+          for (auto& p : c.patches) bind(p);
+          last_.valid = false;
+          reset_stack(0, c.nresults);
+          op_return();
+        } else if (!c.dead) {
+          op_return();
+        }
+        ctrls_.pop_back();
+        return false;
+      }
+      if (!c.dead) materialize_range(c.base);
+      for (auto& p : c.patches) bind(p);
+      if (c.else_patch.first != UINT32_MAX) bind(c.else_patch);
+      last_.valid = false;
+      bool live = c.live_at_start;
+      uint32_t base = c.base, h = c.base + c.nresults;
+      ctrls_.pop_back();
+      if (live) reset_stack(base, h);
+      return true;
+    }
+    case op::Br: {
+      emit_br(r.u32());
+      ctrls_.back().dead = true;
+      return true;
+    }
+    case op::BrIf: {
+      uint32_t depth = r.u32();
+      Ctrl& c = ctrl(depth);
+      uint32_t n = arity(c);
+      if (n == 0) {
+        uint32_t s = emit_cond_branch(true);
+        branch_to(c, s);
+      } else {
+        // Values must reach the target's slots only when the branch is taken.
+        uint32_t s = emit_cond_branch(false);
+        std::pair<uint32_t, uint32_t> skip{s, pos() - 1};
+        emit_br(depth);
+        bind(skip);
+        last_.valid = false;
+      }
+      return true;
+    }
+    case op::BrTable: {
+      uint32_t n = r.u32();
+      std::vector<uint32_t> depths(n + 1);
+      for (uint32_t i = 0; i <= n; ++i) depths[i] = r.u32();
+      uint32_t idx = top_slot(0);
+      pop();
+      uint32_t ar = arity(ctrl(depths[n]));
+      uint32_t s = emit(IOp::BrTable);
+      word(idx);
+      word(n);
+      uint32_t first = pos();
+      for (uint32_t i = 0; i <= n; ++i) word(0);
+      if (ar == 0) {
+        for (uint32_t i = 0; i <= n; ++i) {
+          Ctrl& c = ctrl(depths[i]);
+          if (c.kind == Ctrl::Loop)
+            code_->words[first + i] = static_cast<uint32_t>(static_cast<int32_t>(c.loop_start) - static_cast<int32_t>(s));
+          else
+            c.patches.emplace_back(s, first + i);
+        }
+      } else {
+        // Each target gets a landing pad that moves the values, then branches.
+        for (uint32_t i = 0; i <= n; ++i) {
+          code_->words[first + i] = pos() - s;
+          emit_br(depths[i]);
+        }
+      }
+      ctrls_.back().dead = true;
+      return true;
+    }
+    case op::Return:
+      op_return();
+      ctrls_.back().dead = true;
+      return true;
+    case op::Call: call(r.u32(), r); return true;
+    case op::CallIndirect: {
+      uint32_t ti = r.u32();
+      uint32_t table = r.u32();
+      call_indirect(ti, table);
+      return true;
+    }
+    case op::Drop: pop(); return true;
+    case op::Select: case op::SelectT: {
+      if (o == op::SelectT) { uint32_t n = r.u32(); for (uint32_t i = 0; i < n; ++i) r.u8(); }
+      uint32_t c = top_slot(0);
+      uint32_t b = top_slot(1);
+      uint32_t a = top_slot(2);
+      pop(); pop(); pop();
+      uint32_t d = push_stack();
+      uint32_t s = emit(IOp::Select);
+      word(d); word(a); word(b); word(c);
+      defined(s, s + 2);
+      return true;
+    }
+    case op::LocalGet: push_local(r.u32()); return true;
+    case op::LocalSet: case op::LocalTee: {
+      uint32_t l = r.u32();
+      Entry e = vs_.back();
+      if (e.kind == Entry::Local && e.local == l) {  // x = x
+        if (o == op::LocalSet) pop();
+        return true;
+      }
+      if (e.kind == Entry::Stack && last_defines_top() && local_refs_[l] == 0) {
+        code_->words[last_.dst_word] = l;  // the producer writes the local directly
+      } else {
+        flush_local(l);
+        e = vs_.back();
+        if (e.kind == Entry::Const) emit_const(l, e.imm);
+        else emit_copy(l, e.kind == Entry::Local ? e.local : S(height() - 1));
+      }
+      last_.valid = false;
+      Entry top = pop();
+      if (o == op::LocalTee) {
+        if (top.kind == Entry::Const) push_const(top.imm);
+        else push_local(l);
+      }
+      return true;
+    }
+    case op::GlobalGet: {
+      uint32_t g = r.u32();
+      uint32_t d = push_stack();
+      uint32_t s = emit(IOp::GlobalGet);
+      word(d);
+      word(g);
+      defined(s, s + 2);
+      return true;
+    }
+    case op::GlobalSet: {
+      uint32_t g = r.u32();
+      uint32_t a = top_slot(0);
+      pop();
+      emit(IOp::GlobalSet);
+      word(g);
+      word(a);
+      return true;
+    }
+    case op::TableGet: {
+      uint32_t t = r.u32();
+      uint32_t a = top_slot(0);
+      pop();
+      uint32_t d = push_stack();
+      uint32_t s = emit(IOp::TableGet);
+      word(d); word(t); word(a);
+      defined(s, s + 2);
+      return true;
+    }
+    case op::TableSet: {
+      uint32_t t = r.u32();
+      uint32_t b = top_slot(0);
+      uint32_t a = top_slot(1);
+      pop(); pop();
+      emit(IOp::TableSet);
+      word(t); word(a); word(b);
+      return true;
+    }
+    case op::I32Load: load(IOp::I32Load, r); return true;
+    case op::I64Load: load(IOp::I64Load, r); return true;
+    case op::F32Load: load(IOp::I32Load, r); return true;
+    case op::F64Load: load(IOp::I64Load, r); return true;
+    case op::I32Load8S: load(IOp::I32Load8S, r); return true;
+    case op::I32Load8U: load(IOp::I32Load8U, r); return true;
+    case op::I32Load16S: load(IOp::I32Load16S, r); return true;
+    case op::I32Load16U: load(IOp::I32Load16U, r); return true;
+    case op::I64Load8S: load(IOp::I64Load8S, r); return true;
+    case op::I64Load8U: load(IOp::I64Load8U, r); return true;
+    case op::I64Load16S: load(IOp::I64Load16S, r); return true;
+    case op::I64Load16U: load(IOp::I64Load16U, r); return true;
+    case op::I64Load32S: load(IOp::I64Load32S, r); return true;
+    case op::I64Load32U: load(IOp::I64Load32U, r); return true;
+    case op::I32Store: store(IOp::I32Store, r); return true;
+    case op::I64Store: store(IOp::I64Store, r); return true;
+    case op::F32Store: store(IOp::I32Store, r); return true;
+    case op::F64Store: store(IOp::I64Store, r); return true;
+    case op::I32Store8: store(IOp::I32Store8, r); return true;
+    case op::I32Store16: store(IOp::I32Store16, r); return true;
+    case op::I64Store8: store(IOp::I64Store8, r); return true;
+    case op::I64Store16: store(IOp::I64Store16, r); return true;
+    case op::I64Store32: store(IOp::I64Store32, r); return true;
+    case op::MemorySize: {
+      r.u8();
+      uint32_t d = push_stack();
+      uint32_t s = emit(IOp::MemorySize);
+      word(d);
+      defined(s, s + 2);
+      return true;
+    }
+    case op::MemoryGrow: {
+      r.u8();
+      unop(IOp::MemoryGrow);
+      return true;
+    }
+    case op::I32Const: push_const(static_cast<uint32_t>(r.s32())); return true;
+    case op::I64Const: push_const(static_cast<uint64_t>(r.s64())); return true;
+    case op::F32Const: push_const(r.f32_bits()); return true;
+    case op::F64Const: push_const(r.f64_bits()); return true;
+
+    case op::I32Eqz: unop(IOp::I32Eqz); last_.op = IOp::I32Eqz; last_.a = code_->words[last_.start + 3]; return true;
+    case op::I32Eq: binop(IOp::I32Eq, IOp::I32EqImm, true); return true;
+    case op::I32Ne: binop(IOp::I32Ne, IOp::I32NeImm, true); return true;
+    case op::I32LtS: binop(IOp::I32LtS, IOp::I32LtSImm); return true;
+    case op::I32LtU: binop(IOp::I32LtU, IOp::I32LtUImm); return true;
+    case op::I32GtS: binop(IOp::I32GtS, IOp::I32GtSImm); return true;
+    case op::I32GtU: binop(IOp::I32GtU, IOp::I32GtUImm); return true;
+    case op::I32LeS: binop(IOp::I32LeS, IOp::I32LeSImm); return true;
+    case op::I32LeU: binop(IOp::I32LeU, IOp::I32LeUImm); return true;
+    case op::I32GeS: binop(IOp::I32GeS, IOp::I32GeSImm); return true;
+    case op::I32GeU: binop(IOp::I32GeU, IOp::I32GeUImm); return true;
+    case op::I64Eqz: unop(IOp::I64Eqz); last_.op = IOp::I64Eqz; last_.a = code_->words[last_.start + 3]; return true;
+    case op::I64Eq: binop(IOp::I64Eq); return true;
+    case op::I64Ne: binop(IOp::I64Ne); return true;
+    case op::I64LtS: binop(IOp::I64LtS); return true;
+    case op::I64LtU: binop(IOp::I64LtU); return true;
+    case op::I64GtS: binop(IOp::I64GtS); return true;
+    case op::I64GtU: binop(IOp::I64GtU); return true;
+    case op::I64LeS: binop(IOp::I64LeS); return true;
+    case op::I64LeU: binop(IOp::I64LeU); return true;
+    case op::I64GeS: binop(IOp::I64GeS); return true;
+    case op::I64GeU: binop(IOp::I64GeU); return true;
+    case op::F32Eq: binop(IOp::F32Eq); return true;
+    case op::F32Ne: binop(IOp::F32Ne); return true;
+    case op::F32Lt: binop(IOp::F32Lt); return true;
+    case op::F32Gt: binop(IOp::F32Gt); return true;
+    case op::F32Le: binop(IOp::F32Le); return true;
+    case op::F32Ge: binop(IOp::F32Ge); return true;
+    case op::F64Eq: binop(IOp::F64Eq); return true;
+    case op::F64Ne: binop(IOp::F64Ne); return true;
+    case op::F64Lt: binop(IOp::F64Lt); return true;
+    case op::F64Gt: binop(IOp::F64Gt); return true;
+    case op::F64Le: binop(IOp::F64Le); return true;
+    case op::F64Ge: binop(IOp::F64Ge); return true;
+
+    case op::I32Clz: unop(IOp::I32Clz); return true;
+    case op::I32Ctz: unop(IOp::I32Ctz); return true;
+    case op::I32Popcnt: unop(IOp::I32Popcnt); return true;
+    case op::I32Add: binop(IOp::I32Add, IOp::I32AddImm, true); return true;
+    case op::I32Sub:
+      if (vs_.back().kind == Entry::Const) {  // x - c == x + (-c)
+        vs_.back().imm = static_cast<uint32_t>(0u - static_cast<uint32_t>(vs_.back().imm));
+        binop(IOp::I32Add, IOp::I32AddImm, true);
+      } else {
+        binop(IOp::I32Sub);
+      }
+      return true;
+    case op::I32Mul: binop(IOp::I32Mul, IOp::I32MulImm, true); return true;
+    case op::I32DivS: binop(IOp::I32DivS); return true;
+    case op::I32DivU: binop(IOp::I32DivU); return true;
+    case op::I32RemS: binop(IOp::I32RemS); return true;
+    case op::I32RemU: binop(IOp::I32RemU); return true;
+    case op::I32And: binop(IOp::I32And, IOp::I32AndImm, true); return true;
+    case op::I32Or: binop(IOp::I32Or, IOp::I32OrImm, true); return true;
+    case op::I32Xor: binop(IOp::I32Xor, IOp::I32XorImm, true); return true;
+    case op::I32Shl: binop(IOp::I32Shl, IOp::I32ShlImm); return true;
+    case op::I32ShrS: binop(IOp::I32ShrS, IOp::I32ShrSImm); return true;
+    case op::I32ShrU: binop(IOp::I32ShrU, IOp::I32ShrUImm); return true;
+    case op::I32Rotl: binop(IOp::I32Rotl); return true;
+    case op::I32Rotr: binop(IOp::I32Rotr); return true;
+    case op::I64Clz: unop(IOp::I64Clz); return true;
+    case op::I64Ctz: unop(IOp::I64Ctz); return true;
+    case op::I64Popcnt: unop(IOp::I64Popcnt); return true;
+    case op::I64Add: binop(IOp::I64Add, IOp::I64AddImm, true); return true;
+    case op::I64Sub: binop(IOp::I64Sub); return true;
+    case op::I64Mul: binop(IOp::I64Mul); return true;
+    case op::I64DivS: binop(IOp::I64DivS); return true;
+    case op::I64DivU: binop(IOp::I64DivU); return true;
+    case op::I64RemS: binop(IOp::I64RemS); return true;
+    case op::I64RemU: binop(IOp::I64RemU); return true;
+    case op::I64And: binop(IOp::I64And, IOp::I64AndImm, true); return true;
+    case op::I64Or: binop(IOp::I64Or); return true;
+    case op::I64Xor: binop(IOp::I64Xor); return true;
+    case op::I64Shl: binop(IOp::I64Shl, IOp::I64ShlImm); return true;
+    case op::I64ShrS: binop(IOp::I64ShrS, IOp::I64ShrSImm); return true;
+    case op::I64ShrU: binop(IOp::I64ShrU, IOp::I64ShrUImm); return true;
+    case op::I64Rotl: binop(IOp::I64Rotl); return true;
+    case op::I64Rotr: binop(IOp::I64Rotr); return true;
+
+    case op::F32Abs: unop(IOp::F32Abs); return true;
+    case op::F32Neg: unop(IOp::F32Neg); return true;
+    case op::F32Ceil: unop(IOp::F32Ceil); return true;
+    case op::F32Floor: unop(IOp::F32Floor); return true;
+    case op::F32Trunc: unop(IOp::F32Trunc); return true;
+    case op::F32Nearest: unop(IOp::F32Nearest); return true;
+    case op::F32Sqrt: unop(IOp::F32Sqrt); return true;
+    case op::F32Add: binop(IOp::F32Add); return true;
+    case op::F32Sub: binop(IOp::F32Sub); return true;
+    case op::F32Mul: binop(IOp::F32Mul); return true;
+    case op::F32Div: binop(IOp::F32Div); return true;
+    case op::F32Min: binop(IOp::F32Min); return true;
+    case op::F32Max: binop(IOp::F32Max); return true;
+    case op::F32Copysign: binop(IOp::F32Copysign); return true;
+    case op::F64Abs: unop(IOp::F64Abs); return true;
+    case op::F64Neg: unop(IOp::F64Neg); return true;
+    case op::F64Ceil: unop(IOp::F64Ceil); return true;
+    case op::F64Floor: unop(IOp::F64Floor); return true;
+    case op::F64Trunc: unop(IOp::F64Trunc); return true;
+    case op::F64Nearest: unop(IOp::F64Nearest); return true;
+    case op::F64Sqrt: unop(IOp::F64Sqrt); return true;
+    case op::F64Add: binop(IOp::F64Add); return true;
+    case op::F64Sub: binop(IOp::F64Sub); return true;
+    case op::F64Mul: binop(IOp::F64Mul); return true;
+    case op::F64Div: binop(IOp::F64Div); return true;
+    case op::F64Min: binop(IOp::F64Min); return true;
+    case op::F64Max: binop(IOp::F64Max); return true;
+    case op::F64Copysign: binop(IOp::F64Copysign); return true;
+
+    case op::I32WrapI64: unop(IOp::I32WrapI64); return true;
+    case op::I32TruncF32S: unop(IOp::I32TruncF32S); return true;
+    case op::I32TruncF32U: unop(IOp::I32TruncF32U); return true;
+    case op::I32TruncF64S: unop(IOp::I32TruncF64S); return true;
+    case op::I32TruncF64U: unop(IOp::I32TruncF64U); return true;
+    case op::I64ExtendI32S: unop(IOp::I64ExtendI32S); return true;
+    case op::I64ExtendI32U: unop(IOp::I64ExtendI32U); return true;
+    case op::I64TruncF32S: unop(IOp::I64TruncF32S); return true;
+    case op::I64TruncF32U: unop(IOp::I64TruncF32U); return true;
+    case op::I64TruncF64S: unop(IOp::I64TruncF64S); return true;
+    case op::I64TruncF64U: unop(IOp::I64TruncF64U); return true;
+    case op::F32ConvertI32S: unop(IOp::F32ConvertI32S); return true;
+    case op::F32ConvertI32U: unop(IOp::F32ConvertI32U); return true;
+    case op::F32ConvertI64S: unop(IOp::F32ConvertI64S); return true;
+    case op::F32ConvertI64U: unop(IOp::F32ConvertI64U); return true;
+    case op::F32DemoteF64: unop(IOp::F32DemoteF64); return true;
+    case op::F64ConvertI32S: unop(IOp::F64ConvertI32S); return true;
+    case op::F64ConvertI32U: unop(IOp::F64ConvertI32U); return true;
+    case op::F64ConvertI64S: unop(IOp::F64ConvertI64S); return true;
+    case op::F64ConvertI64U: unop(IOp::F64ConvertI64U); return true;
+    case op::F64PromoteF32: unop(IOp::F64PromoteF32); return true;
+    // Reinterpretations change no bits: slots are untyped.
+    case op::I32ReinterpretF32: case op::I64ReinterpretF64:
+    case op::F32ReinterpretI32: case op::F64ReinterpretI64:
+      return true;
+    case op::I32Extend8S: unop(IOp::I32Extend8S); return true;
+    case op::I32Extend16S: unop(IOp::I32Extend16S); return true;
+    case op::I64Extend8S: unop(IOp::I64Extend8S); return true;
+    case op::I64Extend16S: unop(IOp::I64Extend16S); return true;
+    case op::I64Extend32S: unop(IOp::I64Extend32S); return true;
+
+    case op::RefNull: r.u8(); push_const(0); return true;
+    case op::RefIsNull: unop(IOp::RefIsNull); return true;
+    case op::RefFunc: {
+      uint32_t f = r.u32();
+      uint32_t d = push_stack();
+      uint32_t s = emit(IOp::RefFunc);
+      word(d);
+      word(f);
+      defined(s, s + 2);
+      return true;
+    }
+    case op::PrefixFC: ext_instruction(r); return true;
+    default:
+      throw std::logic_error("lowering met an opcode the validator should have rejected");
+  }
+}
+
+void Lowerer::ext_instruction(Reader& r) {
+  uint32_t sub = r.u32();
+  switch (sub) {
+    case op::ext::I32TruncSatF32S: unop(IOp::I32TruncSatF32S); return;
+    case op::ext::I32TruncSatF32U: unop(IOp::I32TruncSatF32U); return;
+    case op::ext::I32TruncSatF64S: unop(IOp::I32TruncSatF64S); return;
+    case op::ext::I32TruncSatF64U: unop(IOp::I32TruncSatF64U); return;
+    case op::ext::I64TruncSatF32S: unop(IOp::I64TruncSatF32S); return;
+    case op::ext::I64TruncSatF32U: unop(IOp::I64TruncSatF32U); return;
+    case op::ext::I64TruncSatF64S: unop(IOp::I64TruncSatF64S); return;
+    case op::ext::I64TruncSatF64U: unop(IOp::I64TruncSatF64U); return;
+    case op::ext::MemoryInit: {
+      uint32_t seg = r.u32();
+      r.u8();
+      uint32_t c = top_slot(0), b = top_slot(1), a = top_slot(2);
+      pop(); pop(); pop();
+      emit(IOp::MemoryInit);
+      word(seg); word(a); word(b); word(c);
+      return;
+    }
+    case op::ext::DataDrop: emit(IOp::DataDrop); word(r.u32()); return;
+    case op::ext::MemoryCopy: case op::ext::MemoryFill: {
+      r.u8();
+      if (sub == op::ext::MemoryCopy) r.u8();
+      uint32_t c = top_slot(0), b = top_slot(1), a = top_slot(2);
+      pop(); pop(); pop();
+      emit(sub == op::ext::MemoryCopy ? IOp::MemoryCopy : IOp::MemoryFill);
+      word(a); word(b); word(c);
+      return;
+    }
+    case op::ext::TableInit: {
+      uint32_t seg = r.u32();
+      uint32_t t = r.u32();
+      uint32_t c = top_slot(0), b = top_slot(1), a = top_slot(2);
+      pop(); pop(); pop();
+      emit(IOp::TableInit);
+      word(t); word(seg); word(a); word(b); word(c);
+      return;
+    }
+    case op::ext::ElemDrop: emit(IOp::ElemDrop); word(r.u32()); return;
+    case op::ext::TableCopy: {
+      uint32_t dt = r.u32();
+      uint32_t st = r.u32();
+      uint32_t c = top_slot(0), b = top_slot(1), a = top_slot(2);
+      pop(); pop(); pop();
+      emit(IOp::TableCopy);
+      word(dt); word(st); word(a); word(b); word(c);
+      return;
+    }
+    case op::ext::TableGrow: {
+      uint32_t t = r.u32();
+      uint32_t n = top_slot(0), init = top_slot(1);
+      pop(); pop();
+      uint32_t d = push_stack();
+      emit(IOp::TableGrow);
+      word(d); word(t); word(init); word(n);
+      return;
+    }
+    case op::ext::TableSize: {
+      uint32_t t = r.u32();
+      uint32_t d = push_stack();
+      emit(IOp::TableSize);
+      word(d); word(t);
+      return;
+    }
+    case op::ext::TableFill: {
+      uint32_t t = r.u32();
+      uint32_t n = top_slot(0), v = top_slot(1), i = top_slot(2);
+      pop(); pop(); pop();
+      emit(IOp::TableFill);
+      word(t); word(i); word(v); word(n);
+      return;
+    }
+    default:
+      throw std::logic_error("lowering met a 0xFC opcode the validator should have rejected");
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Code> lower(const rt::ModuleData& md, uint32_t func_index) {
+  return Lowerer(md, func_index).run();
+}
+
+uint32_t Code::wasm_offset(const uint32_t* pc) const {
+  uint32_t w = static_cast<uint32_t>(pc - words.data());
+  // Last entry whose start is <= w.
+  size_t lo = 0, hi = offsets.size();
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (offsets[mid].first <= w) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo == 0 ? 0 : offsets[lo - 1].second;
+}
+
+}  // namespace isola::interp

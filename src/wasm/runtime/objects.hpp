@@ -1,0 +1,140 @@
+// The runtime's objects: what a Store owns (functions, tables, memories, globals,
+// instances) and what a Module carries once loaded. These are the structures behind the
+// public handles of include/isola/engine.hpp.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "isola/engine.hpp"
+#include "wasm/interp/code.hpp"
+#include "wasm/module.hpp"
+
+namespace isola::rt {
+
+// Process-wide canonical id for a function type, so call_indirect compares types across
+// modules with one integer comparison.
+uint32_t canonical_type_id(const FuncType& t);
+
+struct ModuleData {
+  wasm::Module m;
+  std::vector<uint32_t> type_ids;  // canonical id per type index
+  // Lowered code per defined function, filled lazily on first call (see interp/lower.hpp).
+  std::unique_ptr<std::atomic<const interp::Code*>[]> code;
+  mutable std::mutex lower_mu;
+  mutable std::vector<std::unique_ptr<interp::Code>> code_store;  // owns what `code` points to
+
+  ModuleData() = default;
+  ~ModuleData();
+  // The lowered code of a defined function; lowers it on first use.
+  const interp::Code* get_code(uint32_t func_index) const;
+};
+
+struct StoreData;
+struct InstanceData;
+
+struct FuncInst {
+  uint32_t type_id = 0;
+  const FuncType* type = nullptr;
+  InstanceData* inst = nullptr;           // owning instance; null for host functions
+  uint32_t index = 0;                     // index in the owning module's function space
+  std::shared_ptr<const HostFunc> host;   // set for host functions
+  StoreData* store = nullptr;
+};
+
+struct MemoryInst {
+  MemoryType type;
+  StoreData* store = nullptr;
+  uint8_t* base = nullptr;
+  uint64_t size = 0;      // bytes accessible
+  uint64_t reserved = 0;  // bytes of address space reserved at base
+  uint32_t pages() const { return static_cast<uint32_t>(size >> 16); }
+  uint32_t max_pages() const { return type.limits.max ? *type.limits.max : 65536u; }
+
+  explicit MemoryInst(const MemoryType& t);
+  ~MemoryInst();
+  MemoryInst(const MemoryInst&) = delete;
+  MemoryInst& operator=(const MemoryInst&) = delete;
+  // Old size in pages, or -1 when the limit (or the host) refuses.
+  int64_t grow(uint32_t delta);
+};
+
+struct TableInst {
+  TableType type;
+  StoreData* store = nullptr;
+  std::vector<uint64_t> elems;  // reference bits: FuncInst* for funcref, host pointer for externref; 0 = null
+  uint32_t max() const { return type.limits.max ? *type.limits.max : UINT32_MAX; }
+  int64_t grow(uint32_t delta, uint64_t init);
+};
+
+struct GlobalInst {
+  GlobalType type;
+  StoreData* store = nullptr;
+  uint64_t value = 0;
+};
+
+struct InstanceData {
+  std::shared_ptr<const ModuleData> module;
+  StoreData* store = nullptr;
+  std::vector<FuncInst*> funcs;
+  std::vector<TableInst*> tables;
+  std::vector<MemoryInst*> memories;
+  std::vector<GlobalInst*> globals;
+  // Element segments as evaluated references; a dropped segment becomes empty.
+  std::vector<std::vector<uint64_t>> elems;
+  std::vector<uint8_t> data_dropped;  // per data segment
+  std::vector<std::pair<std::string, Extern>> exports;
+
+  // What the instance defines itself (imports point elsewhere).
+  std::unique_ptr<FuncInst[]> own_funcs;
+  std::vector<std::unique_ptr<TableInst>> own_tables;
+  std::vector<std::unique_ptr<MemoryInst>> own_memories;
+  std::unique_ptr<GlobalInst[]> own_globals;
+
+  MemoryInst* mem0() const { return memories.empty() ? nullptr : memories[0]; }
+};
+
+// A suspended caller: where to resume and with which frame.
+struct Frame {
+  const uint32_t* pc;
+  uint64_t* fp;
+  InstanceData* inst;
+  const interp::Code* code;
+};
+
+// The interpreter's per-store machine state: one value stack and one call-frame stack.
+struct ExecStack {
+  std::unique_ptr<uint64_t[]> values;
+  std::unique_ptr<Frame[]> frames;
+  uint32_t max_depth = 0;
+  uint64_t* values_end = nullptr;
+  uint64_t* top = nullptr;  // first free slot; nested entries (host -> wasm) start here
+  uint32_t depth = 0;       // current wasm call depth across nested entries
+};
+
+struct StoreData {
+  const Engine* engine = nullptr;
+  std::deque<std::unique_ptr<FuncInst>> funcs;
+  std::deque<std::unique_ptr<TableInst>> tables;
+  std::deque<std::unique_ptr<MemoryInst>> memories;
+  std::deque<std::unique_ptr<GlobalInst>> globals;
+  std::deque<std::unique_ptr<InstanceData>> instances;
+  ExecStack stack;
+  void* user_data = nullptr;
+  Store* owner = nullptr;
+
+  ExecStack& exec();  // allocates the value stack on first use
+};
+
+// What a host function's Caller refers to.
+struct CallContext {
+  StoreData* store;
+  InstanceData* instance;  // may be null
+};
+
+}  // namespace isola::rt
