@@ -1,0 +1,216 @@
+#include "cli/cli_util.hpp"
+
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <system_error>
+
+namespace isola::cli {
+
+const char* type_name(ValType t) {
+  switch (t) {
+    case ValType::I32: return "i32";
+    case ValType::I64: return "i64";
+    case ValType::F32: return "f32";
+    case ValType::F64: return "f64";
+    case ValType::V128: return "v128";
+    case ValType::FuncRef: return "funcref";
+    case ValType::ExternRef: return "externref";
+  }
+  return "?";
+}
+
+const char* kind_name(ExternKind k) {
+  switch (k) {
+    case ExternKind::Func: return "func";
+    case ExternKind::Table: return "table";
+    case ExternKind::Memory: return "memory";
+    case ExternKind::Global: return "global";
+  }
+  return "?";
+}
+
+std::string func_type_string(const FuncType& t) {
+  auto list = [](const std::vector<ValType>& v) {
+    std::string s = "(";
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (i) s += ", ";
+      s += type_name(v[i]);
+    }
+    return s + ")";
+  };
+  return list(t.params) + " -> " + list(t.results);
+}
+
+std::string limits_string(const Limits& l) {
+  std::string s = "min " + std::to_string(l.min);
+  if (l.max) s += ", max " + std::to_string(*l.max);
+  return s;
+}
+
+namespace {
+
+Error err(std::string_view text, ValType t, const char* why) {
+  return Error{"'" + std::string(text) + "' is not a valid " + type_name(t) + ": " + why};
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+Expected<Value> parse_int(ValType t, std::string_view text) {
+  std::string_view s = text;
+  bool neg = false;
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
+    neg = s[0] == '-';
+    s.remove_prefix(1);
+  }
+  int base = 10;
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    base = 16;
+    s.remove_prefix(2);
+  }
+  if (s.empty()) return err(text, t, "expected a decimal or 0x hex integer");
+  uint64_t mag = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), mag, base);
+  if (ec == std::errc::invalid_argument || p != s.data() + s.size())
+    return err(text, t, "expected a decimal or 0x hex integer");
+  const bool is32 = t == ValType::I32;
+  const uint64_t umax = is32 ? 0xFFFF'FFFFull : UINT64_MAX;
+  const uint64_t nmax = is32 ? 0x8000'0000ull : 0x8000'0000'0000'0000ull;
+  if (ec == std::errc::result_out_of_range || (neg ? mag > nmax : mag > umax))
+    return err(text, t, is32 ? "out of range (-2^31 .. 2^32-1)" : "out of range (-2^63 .. 2^64-1)");
+  const uint64_t v = neg ? 0 - mag : mag;
+  if (is32) return Value::i32(static_cast<int32_t>(static_cast<uint32_t>(v)));
+  return Value::i64(static_cast<int64_t>(v));
+}
+
+// Parses f32 (Bits = uint32_t) or f64 (Bits = uint64_t) into raw bits.
+template <class Bits>
+Expected<Value> parse_float(ValType t, std::string_view text) {
+  constexpr bool is32 = sizeof(Bits) == 4;
+  constexpr int width = is32 ? 32 : 64;
+  constexpr Bits sign_bit = Bits(1) << (width - 1);
+  constexpr Bits mant_mask = is32 ? Bits(0x7F'FFFF) : Bits(0xF'FFFF'FFFF'FFFFull);
+  constexpr Bits exp_mask = static_cast<Bits>(~sign_bit & ~mant_mask);
+  constexpr Bits quiet = (mant_mask >> 1) + 1;
+  auto make = [&](Bits b) { return is32 ? Value::f32_bits(static_cast<uint32_t>(b)) : Value::f64_bits(b); };
+
+  std::string_view s = text;
+  Bits sign = 0;
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
+    if (s[0] == '-') sign = sign_bit;
+    s.remove_prefix(1);
+  }
+  if (iequals(s, "inf") || iequals(s, "infinity")) return make(sign | exp_mask);
+  if (iequals(s, "nan")) return make(sign | exp_mask | quiet);
+  if (s.size() > 6 && iequals(s.substr(0, 6), "nan:0x")) {
+    std::string_view hex = s.substr(6);
+    uint64_t payload = 0;
+    auto [p, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), payload, 16);
+    if (ec != std::errc() || p != hex.data() + hex.size() || payload == 0 || payload > mant_mask)
+      return err(text, t, "bad NaN payload");
+    return make(sign | exp_mask | static_cast<Bits>(payload));
+  }
+  // Only plain decimal or hex digits from here on: strtod would also take "nan(...)" or
+  // leading blanks, which are not numbers we advertise.
+  if (s.empty() || !((s[0] >= '0' && s[0] <= '9') || s[0] == '.'))
+    return err(text, t, "expected a decimal or hex float, inf or nan");
+  std::string buf(s);
+  char* end = nullptr;
+  errno = 0;
+  Bits bits;
+  if constexpr (is32) {
+    float f = std::strtof(buf.c_str(), &end);
+    if (errno == ERANGE && std::isinf(f)) return err(text, t, "out of range");
+    std::memcpy(&bits, &f, sizeof bits);
+  } else {
+    double d = std::strtod(buf.c_str(), &end);
+    if (errno == ERANGE && std::isinf(d)) return err(text, t, "out of range");
+    std::memcpy(&bits, &d, sizeof bits);
+  }
+  if (end != buf.c_str() + buf.size()) return err(text, t, "expected a decimal or hex float, inf or nan");
+  return make(bits | sign);
+}
+
+template <class Bits, class F>
+std::string format_float(Bits bits) {
+  constexpr bool is32 = sizeof(Bits) == 4;
+  constexpr int width = is32 ? 32 : 64;
+  constexpr Bits sign_bit = Bits(1) << (width - 1);
+  constexpr Bits mant_mask = is32 ? Bits(0x7F'FFFF) : Bits(0xF'FFFF'FFFF'FFFFull);
+  constexpr Bits exp_mask = static_cast<Bits>(~sign_bit & ~mant_mask);
+  constexpr Bits quiet = (mant_mask >> 1) + 1;
+  const std::string sign = (bits & sign_bit) ? "-" : "";
+  if ((bits & exp_mask) == exp_mask) {
+    const Bits mant = bits & mant_mask;
+    if (mant == 0) return sign + "inf";
+    if (mant == quiet) return sign + "nan";
+    char hex[32];
+    std::snprintf(hex, sizeof hex, "%llx", static_cast<unsigned long long>(mant));
+    return sign + "nan:0x" + hex;
+  }
+  F f;
+  std::memcpy(&f, &bits, sizeof f);
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, f);  // shortest text that round-trips
+  return std::string(buf, r.ptr);
+}
+
+}  // namespace
+
+Expected<Value> parse_value(ValType t, std::string_view text) {
+  switch (t) {
+    case ValType::I32:
+    case ValType::I64:
+      return parse_int(t, text);
+    case ValType::F32:
+      return parse_float<uint32_t>(t, text);
+    case ValType::F64:
+      return parse_float<uint64_t>(t, text);
+    case ValType::FuncRef:
+    case ValType::ExternRef:
+      if (text == "null") return Value::null(t);
+      return err(text, t, "only null references can be given on the command line");
+    case ValType::V128:
+      break;
+  }
+  return err(text, t, "v128 arguments are not supported yet");
+}
+
+std::string format_f32_bits(uint32_t bits) { return format_float<uint32_t, float>(bits); }
+std::string format_f64_bits(uint64_t bits) { return format_float<uint64_t, double>(bits); }
+
+std::string format_value(const Value& v) {
+  switch (v.type()) {
+    case ValType::I32: return std::to_string(v.i32());
+    case ValType::I64: return std::to_string(v.i64());
+    case ValType::F32: return format_f32_bits(static_cast<uint32_t>(v.bits()));
+    case ValType::F64: return format_f64_bits(v.bits());
+    case ValType::FuncRef: return v.is_null() ? "null" : "funcref";
+    case ValType::ExternRef: {
+      if (v.is_null()) return "null";
+      char buf[40];
+      std::snprintf(buf, sizeof buf, "externref:0x%llx", static_cast<unsigned long long>(v.bits()));
+      return buf;
+    }
+    case ValType::V128: break;
+  }
+  return "v128";
+}
+
+std::string with_path(const std::string& path, const std::string& message) {
+  if (message.compare(0, path.size(), path) == 0) return message;
+  return path + ": " + message;
+}
+
+}  // namespace isola::cli
