@@ -197,6 +197,15 @@ class Module {
   std::optional<std::span<const uint8_t>> custom_section(std::string_view name) const;
   // Name from the "name" section, or empty.
   std::string_view func_name(uint32_t func_index) const;
+  uint32_t num_functions() const;          // imported + defined
+  uint32_t num_imported_functions() const;
+
+  // Lowers every defined function now instead of on first call (functions already lowered
+  // are skipped). Returns the number of function-body bytes lowered by this call.
+  uint64_t lower_all() const;
+  // The interpreter code of a defined function, one instruction per line (lowers it if
+  // needed). For debugging and performance work; the format is not stable.
+  std::string disassemble(uint32_t func_index) const;
 
   const std::shared_ptr<const rt::ModuleData>& data() const { return d_; }
 

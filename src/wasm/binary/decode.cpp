@@ -86,7 +86,7 @@ class Decoder {
 
     const uint32_t end = r.offset();
     if (m_.codes.size() != defined_funcs())
-      throw_malformed("function and code section have inconsistent lengths", end);
+      throw_malformed("function and code section have inconsistent lengths", code_count_at_.value_or(end));
     if (m_.data_count && *m_.data_count != m_.datas.size())
       throw_malformed("data count and data section have inconsistent lengths", end);
 
@@ -105,12 +105,13 @@ class Decoder {
     if (std::memcmp(version, kVersion, 4) != 0) r.fail_at("unknown binary version", 4);
   }
 
-  // Reads a vector length, rejecting counts that cannot fit in the bytes left (each
-  // element takes at least `min_size` bytes) or that exceed an implementation limit.
-  static uint32_t count(Reader& r, size_t min_size, uint64_t limit, const char* what) {
+  // Reads a vector length, rejecting counts that cannot fit in the bytes left (every
+  // element takes at least one byte) or that exceed an implementation limit. Callers may
+  // then reserve `n` elements: allocation stays proportional to the input.
+  static uint32_t count(Reader& r, uint64_t limit, const char* what) {
     const uint32_t at = r.offset();
     const uint32_t n = r.u32();
-    if (n > r.remaining() / min_size) r.fail_at("length out of bounds", at);
+    if (n > r.remaining()) r.fail_at("length out of bounds", at);
     if (n > limit) r.fail_at(std::string("too many ") + what, at);
     return n;
   }
@@ -215,16 +216,16 @@ class Decoder {
   }
 
   void type_section(Reader& s) {
-    const uint32_t n = count(s, 3, lim_.max_types, "types");
+    const uint32_t n = count(s, lim_.max_types, "types");
     m_.types.reserve(n);
     for (uint32_t i = 0; i < n; ++i) {
       const uint32_t at = s.offset();
       if (s.u8() != 0x60) s.fail_at("malformed function type", at);
       FuncType ft;
-      const uint32_t np = count(s, 1, lim_.max_params, "parameters");
+      const uint32_t np = count(s, lim_.max_params, "parameters");
       ft.params.reserve(np);
       for (uint32_t k = 0; k < np; ++k) ft.params.push_back(val_type(s));
-      const uint32_t nr = count(s, 1, lim_.max_results, "results");
+      const uint32_t nr = count(s, lim_.max_results, "results");
       ft.results.reserve(nr);
       for (uint32_t k = 0; k < nr; ++k) ft.results.push_back(val_type(s));
       m_.types.push_back(std::move(ft));
@@ -232,8 +233,7 @@ class Decoder {
   }
 
   void import_section(Reader& s) {
-    // Smallest import: two empty names, kind, one-byte index.
-    const uint32_t n = count(s, 4, lim_.max_imports, "imports");
+    const uint32_t n = count(s, lim_.max_imports, "imports");
     m_.imports.reserve(n);
     for (uint32_t i = 0; i < n; ++i) {
       Import im;
@@ -277,27 +277,25 @@ class Decoder {
   }
 
   void function_section(Reader& s) {
-    const uint32_t n = count(s, 1, lim_.max_functions - m_.funcs.size(), "functions");
+    const uint32_t n = count(s, lim_.max_functions - m_.funcs.size(), "functions");
     m_.funcs.reserve(m_.funcs.size() + n);
     for (uint32_t i = 0; i < n; ++i) m_.funcs.push_back(s.u32());
   }
 
   void table_section(Reader& s) {
-    const uint32_t n = count(s, 3, lim_.max_tables - m_.tables.size(), "tables");
+    const uint32_t n = count(s, lim_.max_tables - m_.tables.size(), "tables");
     m_.tables.reserve(m_.tables.size() + n);
     for (uint32_t i = 0; i < n; ++i) m_.tables.push_back(table_type(s));
   }
 
   void memory_section(Reader& s) {
-    const uint32_t n = count(s, 2, std::numeric_limits<uint32_t>::max(), "memories");
+    const uint32_t n = count(s, std::numeric_limits<uint32_t>::max(), "memories");
     m_.memories.reserve(m_.memories.size() + n);
     for (uint32_t i = 0; i < n; ++i) m_.memories.push_back(MemoryType{limits(s)});
   }
 
   void global_section(Reader& s) {
-    // Smallest global: type, mutability, `end` (an empty expression is invalid, but well
-    // formed, so it must reach the validator's error rather than "length out of bounds").
-    const uint32_t n = count(s, 3, lim_.max_globals - m_.globals.size(), "globals");
+    const uint32_t n = count(s, lim_.max_globals - m_.globals.size(), "globals");
     m_.globals.reserve(m_.globals.size() + n);
     m_.global_inits.reserve(n);
     for (uint32_t i = 0; i < n; ++i) {
@@ -307,7 +305,7 @@ class Decoder {
   }
 
   void export_section(Reader& s) {
-    const uint32_t n = count(s, 3, lim_.max_exports, "exports");
+    const uint32_t n = count(s, lim_.max_exports, "exports");
     m_.exports.reserve(n);
     for (uint32_t i = 0; i < n; ++i) {
       Export ex;
@@ -322,7 +320,7 @@ class Decoder {
   }
 
   void element_section(Reader& s) {
-    const uint32_t n = count(s, 2, lim_.max_segments, "element segments");
+    const uint32_t n = count(s, lim_.max_segments, "element segments");
     m_.elems.reserve(n);
     for (uint32_t i = 0; i < n; ++i) {
       ElemSegment seg;
@@ -350,11 +348,11 @@ class Decoder {
         }
       }
       if (has_exprs) {
-        const uint32_t ne = count(s, 1, lim_.max_segment_elems, "segment elements");
+        const uint32_t ne = count(s, lim_.max_segment_elems, "segment elements");
         seg.init.reserve(ne);
         for (uint32_t k = 0; k < ne; ++k) seg.init.push_back(const_expr(s));
       } else {
-        const uint32_t ne = count(s, 1, lim_.max_segment_elems, "segment elements");
+        const uint32_t ne = count(s, lim_.max_segment_elems, "segment elements");
         seg.init.resize(ne);
         for (ConstExpr& e : seg.init) {
           e.op = ConstExpr::Op::RefFunc;
@@ -374,11 +372,10 @@ class Decoder {
   }
 
   void code_section(Reader& s) {
-    const uint32_t count_at = s.offset();
-    // Smallest entry: size, empty local declarations, one body byte.
-    const uint32_t n = count(s, 3, lim_.max_functions, "functions");
-    if (n != defined_funcs())
-      s.fail_at("function and code section have inconsistent lengths", count_at);
+    // A count different from the function section's is reported after the last section
+    // (as the reference interpreter does, so section order errors come first).
+    code_count_at_ = s.offset();
+    const uint32_t n = count(s, lim_.max_functions, "functions");
     m_.codes.resize(n);
     for (uint32_t i = 0; i < n; ++i) {
       const uint32_t func = m_.num_imported_funcs + i;
@@ -390,8 +387,7 @@ class Decoder {
       s.skip(size);
 
       Code& code = m_.codes[i];
-      // Each declaration is a count and a type: at least two bytes.
-      const uint32_t nd = count(e, 2, std::numeric_limits<uint32_t>::max(), "local declarations");
+      const uint32_t nd = count(e, std::numeric_limits<uint32_t>::max(), "local declarations");
       code.locals.reserve(nd);
       uint64_t total = 0;
       for (uint32_t k = 0; k < nd; ++k) {
@@ -413,7 +409,7 @@ class Decoder {
 
   void data_section(Reader& s) {
     const uint32_t count_at = s.offset();
-    const uint32_t n = count(s, 2, lim_.max_segments, "data segments");
+    const uint32_t n = count(s, lim_.max_segments, "data segments");
     if (m_.data_count && *m_.data_count != n)
       s.fail_at("data count and data section have inconsistent lengths", count_at);
     m_.datas.reserve(n);
@@ -476,6 +472,7 @@ class Decoder {
   Module& m_;
   const DecodeLimits& lim_;
   std::optional<std::pair<uint32_t, uint32_t>> name_section_;
+  std::optional<uint32_t> code_count_at_;  // where the code section's count is, if present
 };
 
 }  // namespace

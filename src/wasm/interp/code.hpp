@@ -68,6 +68,16 @@ namespace isola::interp {
   X(I64Xor, 3) X(I64Shl, 3) X(I64ShrS, 3) X(I64ShrU, 3) X(I64Rotl, 3) X(I64Rotr, 3)        \
   /* i64 with a sign-extended 32-bit immediate: d a imm */                                 \
   X(I64AddImm, 3) X(I64AndImm, 3) X(I64ShlImm, 3) X(I64ShrSImm, 3) X(I64ShrUImm, 3)        \
+  X(I64OrImm, 3) X(I64XorImm, 3) X(I64MulImm, 3) X(I64RotlImm, 3) X(I64RotrImm, 3)         \
+  X(I32RotlImm, 3) X(I32RotrImm, 3)                                                        \
+  /* address arithmetic fused into its user */                                             \
+  X(I32AddShl, 4) /* d a b k: a + (b << k) */                                              \
+  X(I32LoadAdd, 4) X(I64LoadAdd, 4) X(I32Load8UAdd, 4) X(I32Load8SAdd, 4)                  \
+  X(I32Load16UAdd, 4) /* d a b off: load at (a + b) + off */                               \
+  X(I32LoadAddImm, 4) X(I64LoadAddImm, 4) X(I32Load8UAddImm, 4) X(I32Load8SAddImm, 4)      \
+  X(I32Load16UAddImm, 4) /* d a imm off: load at (a + imm) + off */                        \
+  X(I32StoreAdd, 4) X(I64StoreAdd, 4) X(I32Store8Add, 4) /* a b v off */                   \
+  X(I32StoreAddImm, 4) X(I64StoreAddImm, 4) X(I32Store8AddImm, 4) /* a imm v off */        \
   /* f32 / f64 */                                                                          \
   X(F32Eq, 3) X(F32Ne, 3) X(F32Lt, 3) X(F32Gt, 3) X(F32Le, 3) X(F32Ge, 3)                  \
   X(F64Eq, 3) X(F64Ne, 3) X(F64Lt, 3) X(F64Gt, 3) X(F64Le, 3) X(F64Ge, 3)                  \

@@ -312,6 +312,41 @@ L_GlobalSet:
   STORE(I64Store8, uint8_t)
   STORE(I64Store16, uint16_t)
   STORE(I64Store32, uint32_t)
+  // Loads and stores whose 32-bit address is a sum computed here (wrapping, as the
+  // i32.add it replaces), plus the memarg offset.
+#define LOAD_AT(name, T, PUT, CAST, ADDR)                               \
+  L_##name: {                                                           \
+    uint64_t ea = static_cast<uint64_t>(static_cast<uint32_t>(ADDR)) + W(3); \
+    if (ea + sizeof(T) > msize) TRAP(TrapKind::MemoryOutOfBounds);      \
+    T v;                                                                \
+    std::memcpy(&v, mbase + ea, sizeof(T));                             \
+    PUT(0, static_cast<CAST>(v));                                       \
+    NEXT(4);                                                            \
+  }
+#define STORE_AT(name, T, ADDR)                                         \
+  L_##name: {                                                           \
+    uint64_t ea = static_cast<uint64_t>(static_cast<uint32_t>(ADDR)) + W(3); \
+    if (ea + sizeof(T) > msize) TRAP(TrapKind::MemoryOutOfBounds);      \
+    T v = static_cast<T>(SL(2));                                        \
+    std::memcpy(mbase + ea, &v, sizeof(T));                             \
+    NEXT(4);                                                            \
+  }
+  LOAD_AT(I32LoadAdd, uint32_t, PUT32, uint32_t, U32(1) + U32(2))
+  LOAD_AT(I64LoadAdd, uint64_t, PUT64, uint64_t, U32(1) + U32(2))
+  LOAD_AT(I32Load8UAdd, uint8_t, PUT32, uint32_t, U32(1) + U32(2))
+  LOAD_AT(I32Load8SAdd, int8_t, PUT32, int32_t, U32(1) + U32(2))
+  LOAD_AT(I32Load16UAdd, uint16_t, PUT32, uint32_t, U32(1) + U32(2))
+  LOAD_AT(I32LoadAddImm, uint32_t, PUT32, uint32_t, U32(1) + W(2))
+  LOAD_AT(I64LoadAddImm, uint64_t, PUT64, uint64_t, U32(1) + W(2))
+  LOAD_AT(I32Load8UAddImm, uint8_t, PUT32, uint32_t, U32(1) + W(2))
+  LOAD_AT(I32Load8SAddImm, int8_t, PUT32, int32_t, U32(1) + W(2))
+  LOAD_AT(I32Load16UAddImm, uint16_t, PUT32, uint32_t, U32(1) + W(2))
+  STORE_AT(I32StoreAdd, uint32_t, U32(0) + U32(1))
+  STORE_AT(I64StoreAdd, uint64_t, U32(0) + U32(1))
+  STORE_AT(I32Store8Add, uint8_t, U32(0) + U32(1))
+  STORE_AT(I32StoreAddImm, uint32_t, U32(0) + W(1))
+  STORE_AT(I64StoreAddImm, uint64_t, U32(0) + W(1))
+  STORE_AT(I32Store8AddImm, uint8_t, U32(0) + W(1))
 L_MemorySize:
   PUT32(0, msize >> 16);
   NEXT(1);
@@ -548,6 +583,16 @@ L_I64RemU: {
   BIN_IMM(I64ShlImm, uint64_t, PUT64, a << (b & 63))
   BIN_IMM(I64ShrSImm, int64_t, PUT64, a >> (b & 63))
   BIN_IMM(I64ShrUImm, uint64_t, PUT64, a >> (b & 63))
+  BIN_IMM(I64OrImm, uint64_t, PUT64, a | b)
+  BIN_IMM(I64XorImm, uint64_t, PUT64, a ^ b)
+  BIN_IMM(I64MulImm, uint64_t, PUT64, a * b)
+  BIN_IMM(I64RotlImm, uint64_t, PUT64, num::i64_rotl(a, b))
+  BIN_IMM(I64RotrImm, uint64_t, PUT64, num::i64_rotr(a, b))
+  BIN_IMM(I32RotlImm, uint32_t, PUT32, num::i32_rotl(a, b))
+  BIN_IMM(I32RotrImm, uint32_t, PUT32, num::i32_rotr(a, b))
+L_I32AddShl:
+  PUT32(0, U32(1) + (U32(2) << W(3)));
+  NEXT(4);
 
   // --- floating point --------------------------------------------------------------------------
 #define FBIN(name, T, expr)            \

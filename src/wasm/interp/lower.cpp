@@ -85,6 +85,10 @@ class Lowerer {
   void defined(uint32_t start, uint32_t dst_word, IOp o = IOp::Unreachable, uint32_t a = 0, uint32_t b = 0) {
     last_ = Last{true, start, pos(), height() - 1, dst_word, o, a, b};
   }
+  // The last emitted instruction produced the entry at height h (and may be dropped).
+  bool last_defines(uint32_t h) const {
+    return last_.valid && last_.end == pos() && h < height() && vs_[h].kind == Entry::Stack && last_.height == h;
+  }
   bool last_defines_top() const {
     return last_.valid && last_.end == pos() && !vs_.empty() && vs_.back().kind == Entry::Stack &&
            last_.height == height() - 1;
@@ -254,7 +258,7 @@ class Lowerer {
         uint32_t imm = static_cast<uint32_t>(b_small ? rb.imm : ra.imm);
         uint64_t full = b_small ? rb.imm : ra.imm;
         // 64-bit immediate forms take a sign-extended 32-bit immediate.
-        bool fits = imm_form < IOp::I64AddImm || imm_form > IOp::I64ShrUImm ||
+        bool fits = !is_i64_imm(imm_form) ||
                     static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(imm))) == full;
         if (fits) {
           uint32_t a = b_small ? top_slot(1) : top_slot(0);
@@ -270,6 +274,7 @@ class Lowerer {
         }
       }
     }
+    if (o == IOp::I32Add && try_add_shl()) return;
     uint32_t b = top_slot(0);
     uint32_t a = top_slot(1);
     pop();
@@ -281,9 +286,74 @@ class Lowerer {
     word(b);
     defined(s, s + 2, o, a, b);
   }
+  static bool is_i64_imm(IOp o) {
+    switch (o) {
+      case IOp::I64AddImm: case IOp::I64AndImm: case IOp::I64ShlImm: case IOp::I64ShrSImm:
+      case IOp::I64ShrUImm: case IOp::I64OrImm: case IOp::I64XorImm: case IOp::I64MulImm:
+      case IOp::I64RotlImm: case IOp::I64RotrImm:
+        return true;
+      default:
+        return false;
+    }
+  }
+  // i32.add of a value and a constant left shift just computed: a + (b << k) in one
+  // instruction (array indexing).
+  bool try_add_shl() {
+    uint32_t h = height();
+    for (uint32_t which = 0; which < 2; ++which) {
+      uint32_t shl_h = which == 0 ? h - 1 : h - 2;
+      uint32_t other_h = which == 0 ? h - 2 : h - 1;
+      if (!last_defines(shl_h) || last_.op != IOp::I32ShlImm) continue;
+      if (vs_[other_h].kind == Entry::Const) continue;  // would emit; keep it simple
+      Last l = last_;
+      drop_last();
+      uint32_t base = slot(other_h);
+      pop();
+      pop();
+      uint32_t d = push_stack();
+      uint32_t s = emit(IOp::I32AddShl);
+      word(d);
+      word(base);
+      word(l.a);
+      word(l.b & 31);
+      defined(s, s + 2, IOp::I32AddShl, base, l.a);
+      return true;
+    }
+    return false;
+  }
+  // The fused form of a load or store whose address is (a + b) or (a + imm).
+  static IOp addr_fused(IOp o, bool imm) {
+    switch (o) {
+      case IOp::I32Load: return imm ? IOp::I32LoadAddImm : IOp::I32LoadAdd;
+      case IOp::I64Load: return imm ? IOp::I64LoadAddImm : IOp::I64LoadAdd;
+      case IOp::I32Load8U: return imm ? IOp::I32Load8UAddImm : IOp::I32Load8UAdd;
+      case IOp::I32Load8S: return imm ? IOp::I32Load8SAddImm : IOp::I32Load8SAdd;
+      case IOp::I32Load16U: return imm ? IOp::I32Load16UAddImm : IOp::I32Load16UAdd;
+      case IOp::I32Store: return imm ? IOp::I32StoreAddImm : IOp::I32StoreAdd;
+      case IOp::I64Store: return imm ? IOp::I64StoreAddImm : IOp::I64StoreAdd;
+      case IOp::I32Store8: return imm ? IOp::I32Store8AddImm : IOp::I32Store8Add;
+      default: return IOp::Count;
+    }
+  }
   void load(IOp o, Reader& r) {
     r.u32();  // alignment: a hint only
     uint32_t off = r.u32();
+    if (last_defines(height() - 1) && (last_.op == IOp::I32Add || last_.op == IOp::I32AddImm)) {
+      IOp f = addr_fused(o, last_.op == IOp::I32AddImm);
+      if (f != IOp::Count) {
+        Last l = last_;
+        drop_last();
+        pop();
+        uint32_t d = push_stack();
+        uint32_t s = emit(f);
+        word(d);
+        word(l.a);
+        word(l.b);
+        word(off);
+        defined(s, s + 2);
+        return;
+      }
+    }
     uint32_t a = top_slot(0);
     pop();
     uint32_t d = push_stack();
@@ -296,6 +366,24 @@ class Lowerer {
   void store(IOp o, Reader& r) {
     r.u32();
     uint32_t off = r.u32();
+    // The address was computed last and the value needs no instruction of its own.
+    if (vs_.back().kind != Entry::Const && last_defines(height() - 2) &&
+        (last_.op == IOp::I32Add || last_.op == IOp::I32AddImm)) {
+      IOp f = addr_fused(o, last_.op == IOp::I32AddImm);
+      if (f != IOp::Count) {
+        Last l = last_;
+        drop_last();
+        uint32_t v = top_slot(0);
+        pop();
+        pop();
+        emit(f);
+        word(l.a);
+        word(l.b);
+        word(v);
+        word(off);
+        return;
+      }
+    }
     uint32_t v = top_slot(0);
     uint32_t a = top_slot(1);
     pop();
@@ -853,26 +941,33 @@ bool Lowerer::instruction(Reader& r, uint8_t o) {
     case op::I32Shl: binop(IOp::I32Shl, IOp::I32ShlImm); return true;
     case op::I32ShrS: binop(IOp::I32ShrS, IOp::I32ShrSImm); return true;
     case op::I32ShrU: binop(IOp::I32ShrU, IOp::I32ShrUImm); return true;
-    case op::I32Rotl: binop(IOp::I32Rotl); return true;
-    case op::I32Rotr: binop(IOp::I32Rotr); return true;
+    case op::I32Rotl: binop(IOp::I32Rotl, IOp::I32RotlImm); return true;
+    case op::I32Rotr: binop(IOp::I32Rotr, IOp::I32RotrImm); return true;
     case op::I64Clz: unop(IOp::I64Clz); return true;
     case op::I64Ctz: unop(IOp::I64Ctz); return true;
     case op::I64Popcnt: unop(IOp::I64Popcnt); return true;
     case op::I64Add: binop(IOp::I64Add, IOp::I64AddImm, true); return true;
-    case op::I64Sub: binop(IOp::I64Sub); return true;
-    case op::I64Mul: binop(IOp::I64Mul); return true;
+    case op::I64Sub:
+      if (vs_.back().kind == Entry::Const) {  // x - c == x + (-c)
+        vs_.back().imm = 0 - vs_.back().imm;
+        binop(IOp::I64Add, IOp::I64AddImm, true);
+      } else {
+        binop(IOp::I64Sub);
+      }
+      return true;
+    case op::I64Mul: binop(IOp::I64Mul, IOp::I64MulImm, true); return true;
     case op::I64DivS: binop(IOp::I64DivS); return true;
     case op::I64DivU: binop(IOp::I64DivU); return true;
     case op::I64RemS: binop(IOp::I64RemS); return true;
     case op::I64RemU: binop(IOp::I64RemU); return true;
     case op::I64And: binop(IOp::I64And, IOp::I64AndImm, true); return true;
-    case op::I64Or: binop(IOp::I64Or); return true;
-    case op::I64Xor: binop(IOp::I64Xor); return true;
+    case op::I64Or: binop(IOp::I64Or, IOp::I64OrImm, true); return true;
+    case op::I64Xor: binop(IOp::I64Xor, IOp::I64XorImm, true); return true;
     case op::I64Shl: binop(IOp::I64Shl, IOp::I64ShlImm); return true;
     case op::I64ShrS: binop(IOp::I64ShrS, IOp::I64ShrSImm); return true;
     case op::I64ShrU: binop(IOp::I64ShrU, IOp::I64ShrUImm); return true;
-    case op::I64Rotl: binop(IOp::I64Rotl); return true;
-    case op::I64Rotr: binop(IOp::I64Rotr); return true;
+    case op::I64Rotl: binop(IOp::I64Rotl, IOp::I64RotlImm); return true;
+    case op::I64Rotr: binop(IOp::I64Rotr, IOp::I64RotrImm); return true;
 
     case op::F32Abs: unop(IOp::F32Abs); return true;
     case op::F32Neg: unop(IOp::F32Neg); return true;

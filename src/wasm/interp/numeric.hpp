@@ -51,18 +51,21 @@ template <class F> constexpr F quiet(F x) { return from_bits<F>(bits(x) | FloatB
 // every host, unlike the hardware's choice between two NaN operands.
 template <class F> constexpr F propagate_nan(F a, F b) { return quiet(is_nan(a) ? a : b); }
 
+// One comparison's flags decide all four cases (less, greater, equal, unordered).
 template <class F> constexpr F fmin(F a, F b) {
-  if (is_nan(a) || is_nan(b)) [[unlikely]] return propagate_nan(a, b);
+  if (a < b) return a;
+  if (b < a) return b;
   // Equal operands differ at most in the sign of zero: OR picks -0 for min(-0, +0).
   if (a == b) return from_bits<F>(bits(a) | bits(b));
-  return a < b ? a : b;
+  return propagate_nan(a, b);
 }
 
 template <class F> constexpr F fmax(F a, F b) {
-  if (is_nan(a) || is_nan(b)) [[unlikely]] return propagate_nan(a, b);
+  if (a > b) return a;
+  if (b > a) return b;
   // AND picks +0 for max(-0, +0).
   if (a == b) return from_bits<F>(bits(a) & bits(b));
-  return a > b ? a : b;
+  return propagate_nan(a, b);
 }
 
 template <class F> constexpr F copysign(F a, F b) {

@@ -4,6 +4,7 @@
 
 #include "isola/engine.hpp"
 #include "wasm/binary/decode.hpp"
+#include "wasm/interp/disasm.hpp"
 #include "wasm/runtime/objects.hpp"
 #include "wasm/valid/validate.hpp"
 
@@ -82,6 +83,31 @@ std::optional<std::span<const uint8_t>> Module::custom_section(std::string_view 
 std::string_view Module::func_name(uint32_t func_index) const {
   if (func_index < d_->m.func_names.size()) return d_->m.func_names[func_index];
   return {};
+}
+
+}  // namespace isola
+
+namespace isola {
+
+uint32_t Module::num_functions() const { return static_cast<uint32_t>(d_->m.funcs.size()); }
+uint32_t Module::num_imported_functions() const { return d_->m.num_imported_funcs; }
+
+uint64_t Module::lower_all() const {
+  uint64_t bytes = 0;
+  const wasm::Module& m = d_->m;
+  for (uint32_t i = m.num_imported_funcs; i < m.funcs.size(); ++i) {
+    if (d_->code[i - m.num_imported_funcs].load(std::memory_order_acquire)) continue;
+    d_->get_code(i);
+    const wasm::Code& c = m.code(i);
+    bytes += c.body_end - c.body_offset;
+  }
+  return bytes;
+}
+
+std::string Module::disassemble(uint32_t func_index) const {
+  const wasm::Module& m = d_->m;
+  if (func_index < m.num_imported_funcs || func_index >= m.funcs.size()) return "";
+  return interp::disassemble(*d_->get_code(func_index));
 }
 
 }  // namespace isola

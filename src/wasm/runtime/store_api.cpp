@@ -11,37 +11,6 @@ namespace isola {
 
 // --- names ------------------------------------------------------------------------------
 
-const char* to_string(ValType t) {
-  switch (t) {
-    case ValType::I32: return "i32";
-    case ValType::I64: return "i64";
-    case ValType::F32: return "f32";
-    case ValType::F64: return "f64";
-    case ValType::V128: return "v128";
-    case ValType::FuncRef: return "funcref";
-    case ValType::ExternRef: return "externref";
-  }
-  return "?";
-}
-
-const char* to_string(ExternKind k) {
-  switch (k) {
-    case ExternKind::Func: return "func";
-    case ExternKind::Table: return "table";
-    case ExternKind::Memory: return "memory";
-    case ExternKind::Global: return "global";
-  }
-  return "?";
-}
-
-std::string FuncType::to_string() const {
-  std::string s = "(";
-  for (size_t i = 0; i < params.size(); ++i) s += (i ? ", " : "") + std::string(isola::to_string(params[i]));
-  s += ") -> (";
-  for (size_t i = 0; i < results.size(); ++i) s += (i ? ", " : "") + std::string(isola::to_string(results[i]));
-  return s + ")";
-}
-
 const char* to_string(TrapKind k) {
   switch (k) {
     case TrapKind::Unreachable: return "unreachable";

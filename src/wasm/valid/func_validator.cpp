@@ -16,6 +16,14 @@
 
 #include "wasm/binary/opcodes.hpp"
 
+// The stack helpers sit on the hottest path; GCC will not inline them into the big
+// switch on its own.
+#if defined(__GNUC__)
+#define ISOLA_VALID_INLINE inline __attribute__((always_inline))
+#else
+#define ISOLA_VALID_INLINE inline
+#endif
+
 namespace isola::wasm::valid {
 namespace {
 
@@ -110,6 +118,27 @@ constexpr MemSig kMemSigs[0x3E - 0x28 + 1] = {
 // Saturating truncations (0xFC 0..7): operand type.
 constexpr ValType kTruncSatIn[8] = {F32, F32, F64, F64, F32, F32, F64, F64};
 
+// LEB128 with a one-byte fast path (most indices and constants are below 128); longer
+// encodings go through the Reader's strict decoder.
+ISOLA_VALID_INLINE uint32_t read_u32(Reader& r) {
+  if (r.remaining() != 0) {
+    const uint8_t b = *r.pos();
+    if (b < 0x80) {
+      r.skip(1);
+      return b;
+    }
+  }
+  return r.u32();
+}
+ISOLA_VALID_INLINE void skip_s32(Reader& r) {
+  if (r.remaining() != 0 && *r.pos() < 0x80) return r.skip(1);
+  r.s32();
+}
+ISOLA_VALID_INLINE void skip_s64(Reader& r) {
+  if (r.remaining() != 0 && *r.pos() < 0x80) return r.skip(1);
+  r.s64();
+}
+
 std::string hex(uint64_t v) {
   char buf[24];
   std::snprintf(buf, sizeof buf, "0x%02" PRIx64, v);
@@ -133,7 +162,7 @@ const char* type_name(ValType t) {
 
 FuncValidator::FuncValidator(const Module& m, const std::vector<uint8_t>& declared_refs)
     : m_(m), refs_(declared_refs) {
-  vals_.reserve(1024);
+  grow(1024);
   ctrls_.reserve(64);
   scratch_.reserve(64);
   flat_.reserve(256);
@@ -156,63 +185,103 @@ void FuncValidator::underflow(ValType expected) const {
 }
 
 // ---- operand and control stacks ---------------------------------------------------------
+//
+// The operand stack is a raw array over `store_` so pushes and pops inline to a compare
+// and a store; the current frame's height and unreachable flag are cached in members.
 
-ValType FuncValidator::pop_any() {
-  const Frame& f = ctrls_.back();
-  if (vals_.size() == f.height) {
-    if (f.unreachable) return kUnknown;
+void FuncValidator::grow(size_t need) {
+  size_t cap = std::max<size_t>(store_.size() * 2, need);
+  store_.resize(cap);
+  vals_ = store_.data();
+  cap_ = cap;
+}
+
+ISOLA_VALID_INLINE void FuncValidator::push(ValType t) {
+  if (nvals_ == cap_) grow(nvals_ + 1);
+  vals_[nvals_++] = t;
+}
+
+ISOLA_VALID_INLINE void FuncValidator::push_vals(const ValType* ts, uint32_t n) {
+  if (n == 0) return;
+  if (cap_ - nvals_ < n) grow(nvals_ + n);
+  if (n == 1) vals_[nvals_] = ts[0];
+  else std::memcpy(vals_ + nvals_, ts, n);
+  nvals_ += n;
+}
+
+ISOLA_VALID_INLINE ValType FuncValidator::pop_any() {
+  if (nvals_ == height_) {
+    if (unreachable_) return kUnknown;
     underflow(kUnknown);
   }
-  ValType t = vals_.back();
-  vals_.pop_back();
-  return t;
+  return vals_[--nvals_];
 }
 
-void FuncValidator::pop(ValType expect) {
-  const Frame& f = ctrls_.back();
-  if (vals_.size() == f.height) {
-    if (f.unreachable) return;
+ISOLA_VALID_INLINE void FuncValidator::pop(ValType expect) {
+  if (nvals_ == height_) {
+    if (unreachable_) return;
     underflow(expect);
   }
-  ValType t = vals_.back();
+  const ValType t = vals_[nvals_ - 1];
   if (t != expect && t != kUnknown) mismatch(expect, t);
-  vals_.pop_back();
+  --nvals_;
 }
 
-void FuncValidator::pop_vals(const ValType* ts, uint32_t n) {
+// Checks the values really on the stack (at most n) and treats the rest as popped from
+// the polymorphic bottom, so `unreachable` followed by a call with many parameters costs
+// nothing per parameter.
+void FuncValidator::pop_vals_slow(const ValType* ts, uint32_t n) {
+  const uint32_t k = std::min(nvals_ - height_, n);
+  for (uint32_t i = 0; i < k; ++i) {
+    const ValType t = vals_[nvals_ - 1 - i];
+    const ValType e = ts[n - 1 - i];
+    if (t != e && t != kUnknown) mismatch(e, t);
+  }
+  if (k < n && !unreachable_) underflow(ts[n - 1 - k]);
+  nvals_ -= k;
+}
+
+ISOLA_VALID_INLINE void FuncValidator::pop_vals(const ValType* ts, uint32_t n) {
   if (n == 0) return;
   // Fast path: the top n values are exactly the expected ones.
-  const size_t avail = vals_.size() - ctrls_.back().height;
-  if (avail >= n && std::memcmp(vals_.data() + vals_.size() - n, ts, n) == 0) {
-    vals_.resize(vals_.size() - n);
-    return;
+  if (nvals_ - height_ >= n) {
+    const ValType* top = vals_ + nvals_ - n;
+    if (n == 1 ? top[0] == ts[0] : std::memcmp(top, ts, n) == 0) {
+      nvals_ -= n;
+      return;
+    }
   }
-  for (uint32_t i = n; i-- > 0;) pop(ts[i]);
+  pop_vals_slow(ts, n);
 }
 
-void FuncValidator::push_ctrl(uint8_t kind, const ValType* params, uint32_t np,
-                              const ValType* results, uint32_t nr) {
-  ctrls_.push_back(Frame{params, results, np, nr, static_cast<uint32_t>(vals_.size()), 0, kind,
-                         false});
+ISOLA_VALID_INLINE void FuncValidator::push_ctrl(uint8_t kind, const ValType* params, uint32_t np,
+                                                 const ValType* results, uint32_t nr) {
+  ctrls_.push_back(Frame{params, results, np, nr, nvals_, 0, kind, false});
+  height_ = nvals_;
+  unreachable_ = false;
   push_vals(params, np);
 }
 
-FuncValidator::Frame FuncValidator::pop_ctrl() {
+ISOLA_VALID_INLINE FuncValidator::Frame FuncValidator::pop_ctrl() {
   const Frame& f = ctrls_.back();
   pop_vals(f.results, f.nresults);
-  if (vals_.size() != f.height) {
-    invalid("type mismatch: " + std::to_string(vals_.size() - f.height) +
+  if (nvals_ != height_) {
+    invalid("type mismatch: " + std::to_string(nvals_ - height_) +
             " value(s) left on the stack at the end of the block");
   }
   Frame out = f;
   ctrls_.pop_back();
+  if (!ctrls_.empty()) {
+    height_ = ctrls_.back().height;
+    unreachable_ = ctrls_.back().unreachable;
+  }
   return out;
 }
 
-void FuncValidator::set_unreachable() {
-  Frame& f = ctrls_.back();
-  vals_.resize(f.height);
-  f.unreachable = true;
+ISOLA_VALID_INLINE void FuncValidator::set_unreachable() {
+  nvals_ = height_;
+  unreachable_ = true;
+  ctrls_.back().unreachable = true;
 }
 
 // ---- immediates -------------------------------------------------------------------------
@@ -247,19 +316,19 @@ void FuncValidator::read_block_type(Reader& r, BlockSig& sig) {
                  static_cast<uint32_t>(ft.results.size())};
 }
 
-void FuncValidator::need_memory() {
+ISOLA_VALID_INLINE void FuncValidator::need_memory() {
   if (m_.memories.empty()) invalid("unknown memory 0");
 }
 
-void FuncValidator::read_memarg(Reader& r, uint32_t natural_align) {
-  const uint32_t align = r.u32();
+ISOLA_VALID_INLINE void FuncValidator::read_memarg(Reader& r, uint32_t natural_align) {
+  const uint32_t align = read_u32(r);
   if (align >= 32) malformed("malformed memop flags");
-  r.u32();  // offset
+  read_u32(r);  // offset
   need_memory();
   if (align > natural_align) invalid("alignment must not be larger than natural");
 }
 
-void FuncValidator::zero_byte(Reader& r) {
+ISOLA_VALID_INLINE void FuncValidator::zero_byte(Reader& r) {
   if (r.u8() != 0) malformed("zero byte expected");
 }
 
@@ -273,13 +342,13 @@ void FuncValidator::check_data_index(uint32_t index) {
   if (index >= *m_.data_count) invalid("unknown data segment " + std::to_string(index));
 }
 
-uint32_t FuncValidator::label_depth(Reader& r) {
-  const uint32_t n = r.u32();
+ISOLA_VALID_INLINE uint32_t FuncValidator::label_depth(Reader& r) {
+  const uint32_t n = read_u32(r);
   if (n >= ctrls_.size()) invalid("unknown label " + std::to_string(n));
   return n;
 }
 
-void FuncValidator::check_table(uint32_t index) {
+ISOLA_VALID_INLINE void FuncValidator::check_table(uint32_t index) {
   if (index >= m_.tables.size()) invalid("unknown table " + std::to_string(index));
 }
 
@@ -290,11 +359,15 @@ void FuncValidator::check_table(uint32_t index) {
 // skipped, so a table of a million entries costs a million lookups, not a million checks.
 void FuncValidator::br_table(Reader& r) {
   pop(I32);
-  const uint32_t count = r.u32();
-  const uint32_t mark = ++br_tables_;
+  const uint32_t count = read_u32(r);
+  if (++br_tables_ == 0) {  // wrapped: forget every mark so none is mistaken for this one
+    for (Frame& f : ctrls_) f.br_table_mark = 0;
+    br_tables_ = 1;
+  }
+  const uint32_t mark = br_tables_;
   const size_t depth = ctrls_.size();
-  // Targets come before the default in the bytes; read them first, check arity after.
-  // Each target is at least one byte, so `count` is bounded by the body length.
+  // `count` comes from the input, but every target takes at least one byte, so the loop
+  // below ends (with "unexpected end") within the body.
   auto check_label = [&](uint32_t n) {
     Frame& target = ctrls_[depth - 1 - n];
     if (target.br_table_mark == mark) return;
@@ -304,20 +377,19 @@ void FuncValidator::br_table(Reader& r) {
     if (k == 0) return;
     scratch_.resize(k);
     for (uint32_t i = k; i-- > 0;) {
-      const Frame& f = ctrls_.back();
-      if (vals_.size() == f.height) {
-        if (!f.unreachable) underflow(ts[i]);
+      if (nvals_ == height_) {
+        if (!unreachable_) underflow(ts[i]);
         scratch_[i] = kUnknown;
         continue;
       }
-      ValType t = vals_.back();
+      const ValType t = vals_[nvals_ - 1];
       if (t != ts[i] && t != kUnknown) mismatch(ts[i], t);
-      vals_.pop_back();
+      --nvals_;
       scratch_[i] = t;
     }
     // Push back what was popped (kUnknown for values taken from the polymorphic bottom),
     // so the next label is checked against the same operands.
-    vals_.insert(vals_.end(), scratch_.begin(), scratch_.begin() + k);
+    push_vals(scratch_.data(), k);
   };
 
   // Labels are validated as they are read; the default's arity is only known at the end,
@@ -368,8 +440,12 @@ void FuncValidator::setup_locals(const FuncType& ft, const Code& code) {
   }
 }
 
-ValType FuncValidator::local_type(uint32_t index) {
+ISOLA_VALID_INLINE ValType FuncValidator::local_type(uint32_t index) {
   if (index < flat_.size()) return flat_[index];
+  return local_type_slow(index);
+}
+
+ValType FuncValidator::local_type_slow(uint32_t index) {
   if (index >= nlocals_total_) invalid("unknown local " + std::to_string(index));
   if (index < nparams_) return params_[index];
   const uint32_t j = index - nparams_;
@@ -389,7 +465,7 @@ void FuncValidator::validate(uint32_t func_index) {
   Reader r(m_.bytes.data() + code.body_offset, code.body_end - code.body_offset,
            code.body_offset, func_index);
   setup_locals(ft, code);
-  vals_.clear();
+  nvals_ = 0;
   ctrls_.clear();
   push_ctrl(op::Block, nullptr, 0, ft.results.data(), static_cast<uint32_t>(ft.results.size()));
 
@@ -472,7 +548,7 @@ void FuncValidator::validate(uint32_t func_index) {
       }
 
       case op::Call: {
-        const uint32_t f = r.u32();
+        const uint32_t f = read_u32(r);
         if (f >= num_funcs) invalid("unknown function " + std::to_string(f));
         const FuncType& t = m_.func_type(f);
         pop_vals(t.params.data(), static_cast<uint32_t>(t.params.size()));
@@ -480,8 +556,8 @@ void FuncValidator::validate(uint32_t func_index) {
         break;
       }
       case op::CallIndirect: {
-        const uint32_t ti = r.u32();
-        const uint32_t tab = r.u32();
+        const uint32_t ti = read_u32(r);
+        const uint32_t tab = read_u32(r);
         check_table(tab);
         if (m_.tables[tab].elem != FuncRef)
           invalid("type mismatch: call_indirect needs a funcref table");
@@ -507,7 +583,7 @@ void FuncValidator::validate(uint32_t func_index) {
         break;
       }
       case op::SelectT: {
-        const uint32_t n = r.u32();
+        const uint32_t n = read_u32(r);
         if (n != 1) invalid("invalid result arity");
         const ValType t = read_value_type(r);
         pop(I32);
@@ -518,44 +594,44 @@ void FuncValidator::validate(uint32_t func_index) {
       }
 
       case op::LocalGet: {
-        const uint32_t i = r.u32();
+        const uint32_t i = read_u32(r);
         push(local_type(i));
         break;
       }
       case op::LocalSet: {
-        const uint32_t i = r.u32();
+        const uint32_t i = read_u32(r);
         pop(local_type(i));
         break;
       }
       case op::LocalTee: {
-        const uint32_t i = r.u32();
+        const uint32_t i = read_u32(r);
         const ValType t = local_type(i);
         pop(t);
         push(t);
         break;
       }
       case op::GlobalGet: {
-        const uint32_t g = r.u32();
+        const uint32_t g = read_u32(r);
         if (g >= num_globals) invalid("unknown global " + std::to_string(g));
         push(m_.globals[g].type);
         break;
       }
       case op::GlobalSet: {
-        const uint32_t g = r.u32();
+        const uint32_t g = read_u32(r);
         if (g >= num_globals) invalid("unknown global " + std::to_string(g));
         if (!m_.globals[g].mut) invalid("global is immutable");
         pop(m_.globals[g].type);
         break;
       }
       case op::TableGet: {
-        const uint32_t t = r.u32();
+        const uint32_t t = read_u32(r);
         check_table(t);
         pop(I32);
         push(m_.tables[t].elem);
         break;
       }
       case op::TableSet: {
-        const uint32_t t = r.u32();
+        const uint32_t t = read_u32(r);
         check_table(t);
         pop(m_.tables[t].elem);
         pop(I32);
@@ -594,11 +670,11 @@ void FuncValidator::validate(uint32_t func_index) {
         break;
 
       case op::I32Const:
-        r.s32();
+        skip_s32(r);
         push(I32);
         break;
       case op::I64Const:
-        r.s64();
+        skip_s64(r);
         push(I64);
         break;
       case op::F32Const:
@@ -625,7 +701,7 @@ void FuncValidator::validate(uint32_t func_index) {
         break;
       }
       case op::RefFunc: {
-        const uint32_t f = r.u32();
+        const uint32_t f = read_u32(r);
         if (f >= num_funcs) invalid("unknown function " + std::to_string(f));
         if (!refs_[f]) invalid("undeclared function reference " + std::to_string(f));
         push(FuncRef);
@@ -633,7 +709,7 @@ void FuncValidator::validate(uint32_t func_index) {
       }
 
       case op::PrefixFC: {
-        const uint32_t sub = r.u32();
+        const uint32_t sub = read_u32(r);
         switch (sub) {
           case op::ext::I32TruncSatF32S: case op::ext::I32TruncSatF32U:
           case op::ext::I32TruncSatF64S: case op::ext::I32TruncSatF64U:
@@ -646,7 +722,7 @@ void FuncValidator::validate(uint32_t func_index) {
             push(I64);
             break;
           case op::ext::MemoryInit: {
-            const uint32_t d = r.u32();
+            const uint32_t d = read_u32(r);
             zero_byte(r);
             need_memory();
             check_data_index(d);
@@ -656,7 +732,7 @@ void FuncValidator::validate(uint32_t func_index) {
             break;
           }
           case op::ext::DataDrop: {
-            const uint32_t d = r.u32();
+            const uint32_t d = read_u32(r);
             check_data_index(d);
             break;
           }
@@ -676,8 +752,8 @@ void FuncValidator::validate(uint32_t func_index) {
             pop(I32);
             break;
           case op::ext::TableInit: {
-            const uint32_t e = r.u32();
-            const uint32_t t = r.u32();
+            const uint32_t e = read_u32(r);
+            const uint32_t t = read_u32(r);
             check_table(t);
             if (e >= m_.elems.size()) invalid("unknown elem segment " + std::to_string(e));
             if (m_.elems[e].type != m_.tables[t].elem)
@@ -688,13 +764,13 @@ void FuncValidator::validate(uint32_t func_index) {
             break;
           }
           case op::ext::ElemDrop: {
-            const uint32_t e = r.u32();
+            const uint32_t e = read_u32(r);
             if (e >= m_.elems.size()) invalid("unknown elem segment " + std::to_string(e));
             break;
           }
           case op::ext::TableCopy: {
-            const uint32_t dst = r.u32();
-            const uint32_t src = r.u32();
+            const uint32_t dst = read_u32(r);
+            const uint32_t src = read_u32(r);
             check_table(dst);
             check_table(src);
             if (m_.tables[dst].elem != m_.tables[src].elem)
@@ -705,7 +781,7 @@ void FuncValidator::validate(uint32_t func_index) {
             break;
           }
           case op::ext::TableGrow: {
-            const uint32_t t = r.u32();
+            const uint32_t t = read_u32(r);
             check_table(t);
             pop(I32);
             pop(m_.tables[t].elem);
@@ -713,13 +789,13 @@ void FuncValidator::validate(uint32_t func_index) {
             break;
           }
           case op::ext::TableSize: {
-            const uint32_t t = r.u32();
+            const uint32_t t = read_u32(r);
             check_table(t);
             push(I32);
             break;
           }
           case op::ext::TableFill: {
-            const uint32_t t = r.u32();
+            const uint32_t t = read_u32(r);
             check_table(t);
             pop(I32);
             pop(m_.tables[t].elem);
@@ -737,19 +813,18 @@ void FuncValidator::validate(uint32_t func_index) {
       default: {
         const NumSig s = kNumSigs[opc];
         if (s.arity == 0) malformed("illegal opcode " + hex(opc));
-        const size_t h = ctrls_.back().height;
-        const size_t n = vals_.size();
+        const uint32_t n = nvals_;
         if (s.arity == 1) {
-          if (n > h && vals_[n - 1] == s.in) {
+          if (n > height_ && vals_[n - 1] == s.in) {
             vals_[n - 1] = s.out;
           } else {
             pop(s.in);
             push(s.out);
           }
         } else {
-          if (n > h + 1 && vals_[n - 1] == s.in && vals_[n - 2] == s.in) {
-            vals_.pop_back();
+          if (n > height_ + 1 && vals_[n - 1] == s.in && vals_[n - 2] == s.in) {
             vals_[n - 2] = s.out;
+            nvals_ = n - 1;
           } else {
             pop(s.in);
             pop(s.in);

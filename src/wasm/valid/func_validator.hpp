@@ -55,6 +55,7 @@ class FuncValidator {
 
   void setup_locals(const FuncType& ft, const Code& code);
   ValType local_type(uint32_t index);
+  ValType local_type_slow(uint32_t index);
   void read_block_type(Reader& r, BlockSig& sig);
   ValType read_value_type(Reader& r);
   void read_memarg(Reader& r, uint32_t natural_align);
@@ -65,11 +66,13 @@ class FuncValidator {
   void check_table(uint32_t index);
 
   // Operand stack.
-  void push(ValType t) { vals_.push_back(t); }
-  void push_vals(const ValType* ts, uint32_t n) { vals_.insert(vals_.end(), ts, ts + n); }
+  void grow(size_t need);
+  void push(ValType t);
+  void push_vals(const ValType* ts, uint32_t n);
   ValType pop_any();
   void pop(ValType expect);
   void pop_vals(const ValType* ts, uint32_t n);
+  void pop_vals_slow(const ValType* ts, uint32_t n);
   void push_ctrl(uint8_t kind, const ValType* params, uint32_t np, const ValType* results,
                  uint32_t nr);
   Frame pop_ctrl();
@@ -84,7 +87,14 @@ class FuncValidator {
 
   const Module& m_;
   const std::vector<uint8_t>& refs_;
-  std::vector<ValType> vals_;
+  // The operand stack: vals_[0, nvals_) over the storage of store_. height_ and
+  // unreachable_ mirror the innermost frame's fields.
+  std::vector<ValType> store_;
+  ValType* vals_ = nullptr;
+  uint32_t nvals_ = 0;
+  size_t cap_ = 0;
+  uint32_t height_ = 0;
+  bool unreachable_ = false;
   std::vector<Frame> ctrls_;
   std::vector<ValType> scratch_;
 
