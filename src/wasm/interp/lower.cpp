@@ -38,8 +38,8 @@ struct Ctrl {
   uint32_t nparams = 0;
   uint32_t nresults = 0;
   uint32_t loop_start = 0;  // Loop: word index of the loop head
-  // Forward branches to this block's end: (instruction start, operand word).
-  std::vector<std::pair<uint32_t, uint32_t>> patches;
+  // Forward branches to this block's end: a list threaded through Scratch::patches.
+  int32_t patch_head = -1;
   std::pair<uint32_t, uint32_t> else_patch{UINT32_MAX, 0};  // If: branch to else
   bool live_at_start = true;
   bool dead = false;  // the rest of this block (until else/end) is unreachable
@@ -204,7 +204,7 @@ class Lowerer {
     if (c.kind == Ctrl::Loop) {
       code_->words[w] = static_cast<uint32_t>(static_cast<int32_t>(c.loop_start) - static_cast<int32_t>(start));
     } else {
-      c.patches.emplace_back(start, w);
+      add_patch(c, start, w);
     }
   }
   void bind(const std::pair<uint32_t, uint32_t>& p) {
@@ -409,9 +409,38 @@ class Lowerer {
   uint32_t nlocals_ = 0;  // params + declared locals
   uint32_t max_height_ = 0;
   uint32_t instr_offset_ = 0;
-  std::vector<Entry> vs_;
-  std::vector<uint32_t> local_refs_;
-  std::vector<Ctrl> ctrls_;
+  // Working storage, reused across the functions a thread lowers.
+  struct Patch {
+    uint32_t start, word;
+    int32_t next;
+  };
+  struct Scratch {
+    std::vector<Entry> vs;
+    std::vector<uint32_t> local_refs;
+    std::vector<Ctrl> ctrls;
+    std::vector<Patch> patches;
+    std::vector<uint32_t> depths;
+  };
+  static Scratch& scratch() {
+    thread_local Scratch s;
+    s.vs.clear();
+    s.local_refs.clear();
+    s.ctrls.clear();
+    s.patches.clear();
+    return s;
+  }
+  void add_patch(Ctrl& c, uint32_t start, uint32_t w) {
+    sc_.patches.push_back(Patch{start, w, c.patch_head});
+    c.patch_head = static_cast<int32_t>(sc_.patches.size() - 1);
+  }
+  void bind_all(Ctrl& c) {
+    for (int32_t i = c.patch_head; i >= 0; i = sc_.patches[i].next) bind({sc_.patches[i].start, sc_.patches[i].word});
+    c.patch_head = -1;
+  }
+  Scratch& sc_ = scratch();
+  std::vector<Entry>& vs_ = sc_.vs;
+  std::vector<uint32_t>& local_refs_ = sc_.local_refs;
+  std::vector<Ctrl>& ctrls_ = sc_.ctrls;
   Last last_;
 };
 
@@ -565,7 +594,6 @@ std::unique_ptr<Code> Lowerer::run() {
     else if (!instruction(r, opcode)) break;
   }
   code_->frame_slots = nlocals_ + max_height_ + 1;
-  code_->words.shrink_to_fit();
   return std::move(code_);
 }
 
@@ -671,7 +699,7 @@ bool Lowerer::instruction(Reader& r, uint8_t o) {
         materialize_range(c.base);
         uint32_t s = emit(IOp::Br);
         word(0);
-        c.patches.emplace_back(s, pos() - 1);
+        add_patch(c, s, pos() - 1);
       }
       if (c.else_patch.first != UINT32_MAX) bind(c.else_patch);
       c.else_patch = {UINT32_MAX, 0};
@@ -683,9 +711,9 @@ bool Lowerer::instruction(Reader& r, uint8_t o) {
     case op::End: {
       Ctrl& c = ctrls_.back();
       if (c.kind == Ctrl::Func) {
-        if (!c.patches.empty()) {  // conditional branches to the function's label
+        if (c.patch_head >= 0) {  // conditional branches to the function's label
           if (!c.dead) materialize_range(0);
-          for (auto& p : c.patches) bind(p);
+          bind_all(c);
           last_.valid = false;
           reset_stack(0, c.nresults);
           op_return();
@@ -696,7 +724,7 @@ bool Lowerer::instruction(Reader& r, uint8_t o) {
         return false;
       }
       if (!c.dead) materialize_range(c.base);
-      for (auto& p : c.patches) bind(p);
+      bind_all(c);
       if (c.else_patch.first != UINT32_MAX) bind(c.else_patch);
       last_.valid = false;
       bool live = c.live_at_start;
@@ -729,7 +757,8 @@ bool Lowerer::instruction(Reader& r, uint8_t o) {
     }
     case op::BrTable: {
       uint32_t n = r.u32();
-      std::vector<uint32_t> depths(n + 1);
+      std::vector<uint32_t>& depths = sc_.depths;
+      depths.resize(n + 1);
       for (uint32_t i = 0; i <= n; ++i) depths[i] = r.u32();
       uint32_t idx = top_slot(0);
       pop();
@@ -745,7 +774,7 @@ bool Lowerer::instruction(Reader& r, uint8_t o) {
           if (c.kind == Ctrl::Loop)
             code_->words[first + i] = static_cast<uint32_t>(static_cast<int32_t>(c.loop_start) - static_cast<int32_t>(s));
           else
-            c.patches.emplace_back(s, first + i);
+            add_patch(c, s, first + i);
         }
       } else {
         // Each target gets a landing pad that moves the values, then branches.
