@@ -33,6 +33,9 @@ namespace isola::interp {
   X(BrI64Eq, 3) X(BrI64Ne, 3) X(BrI64LtS, 3) X(BrI64LtU, 3) X(BrI64GtS, 3)                 \
   X(BrI64GtU, 3) X(BrI64LeS, 3) X(BrI64LeU, 3) X(BrI64GeS, 3) X(BrI64GeU, 3)               \
   X(BrI64Eqz, 2) X(BrI64Nez, 2)                                                            \
+  X(BrI64EqImm, 3) X(BrI64NeImm, 3) X(BrI64LtSImm, 3) X(BrI64LtUImm, 3)                    \
+  X(BrI64GtSImm, 3) X(BrI64GtUImm, 3) X(BrI64LeSImm, 3) X(BrI64LeUImm, 3)                  \
+  X(BrI64GeSImm, 3) X(BrI64GeUImm, 3)                                                      \
   /* data movement */                                                                      \
   X(Copy, 2) /* d a */ X(Const32, 2) /* d imm */ X(Const64, 3) /* d lo hi */               \
   X(Select, 4) /* d a b cond */ X(GlobalGet, 2) /* d g */ X(GlobalSet, 2) /* g a */        \
@@ -70,6 +73,14 @@ namespace isola::interp {
   X(I64AddImm, 3) X(I64AndImm, 3) X(I64ShlImm, 3) X(I64ShrSImm, 3) X(I64ShrUImm, 3)        \
   X(I64OrImm, 3) X(I64XorImm, 3) X(I64MulImm, 3) X(I64RotlImm, 3) X(I64RotrImm, 3)         \
   X(I32RotlImm, 3) X(I32RotrImm, 3)                                                        \
+  X(I64EqImm, 3) X(I64NeImm, 3) X(I64LtSImm, 3) X(I64LtUImm, 3) X(I64GtSImm, 3)            \
+  X(I64GtUImm, 3) X(I64LeSImm, 3) X(I64LeUImm, 3) X(I64GeSImm, 3) X(I64GeUImm, 3)          \
+  /* a binary op whose right operand is shifted by a constant: d a b k = a op (b sh k) */  \
+  X(I32XorShl, 4) X(I32XorShrU, 4) X(I32OrShl, 4) X(I32OrShrU, 4) X(I32AddShrU, 4)         \
+  X(I64XorShl, 4) X(I64XorShrU, 4) X(I64OrShl, 4) X(I64OrShrU, 4) X(I64AddShl, 4)          \
+  X(I64AddShrU, 4)                                                                         \
+  /* stores of a constant: a imm off (i64: imm sign-extended) */                           \
+  X(I32StoreImm, 3) X(I64StoreImm, 3) X(I32Store8Imm, 3) X(I32Store16Imm, 3)               \
   /* address arithmetic fused into its user */                                             \
   X(I32AddShl, 4) /* d a b k: a + (b << k) */                                              \
   X(I32LoadAdd, 4) X(I64LoadAdd, 4) X(I32Load8UAdd, 4) X(I32Load8SAdd, 4)                  \

@@ -157,7 +157,7 @@ L_Call: {
   uint64_t* n = fp + W(1);
   if (depth >= max_depth || n + c->frame_slots > stack_end) TRAP(TrapKind::CallStackExhausted);
   frames[depth++] = rt::Frame{pc + kHandlerWords + 2, fp, inst, code};
-  std::memset(n + c->num_params, 0, sizeof(uint64_t) * c->num_locals);
+  for (uint32_t k = 0, e = c->num_locals; k < e; ++k) n[c->num_params + k] = 0;
   fp = n;
   code = c;
   pc = c->words.data();
@@ -198,7 +198,7 @@ call_any:
     const Code* c = code_of(tmd, target->index);
     if (depth >= max_depth || nfp + c->frame_slots > stack_end) TRAP(TrapKind::CallStackExhausted);
     frames[depth++] = rt::Frame{ret_pc, fp, inst, code};
-    std::memset(nfp + c->num_params, 0, sizeof(uint64_t) * c->num_locals);
+    for (uint32_t k = 0, e = c->num_locals; k < e; ++k) nfp[c->num_params + k] = 0;
     fp = nfp;
     code = c;
     pc = c->words.data();
@@ -248,6 +248,20 @@ call_any:
   BR_CMP(BrI64LeU, uint64_t, <=)
   BR_CMP(BrI64GeS, int64_t, >=)
   BR_CMP(BrI64GeU, uint64_t, >=)
+#define BR_CMP_IMM64(name, T, op)                                                     \
+  L_##name:                                                                           \
+  if (static_cast<T>(SL(0)) op static_cast<T>(static_cast<int64_t>(static_cast<int32_t>(W(1))))) JUMP(2); \
+  NEXT(3);
+  BR_CMP_IMM64(BrI64EqImm, uint64_t, ==)
+  BR_CMP_IMM64(BrI64NeImm, uint64_t, !=)
+  BR_CMP_IMM64(BrI64LtSImm, int64_t, <)
+  BR_CMP_IMM64(BrI64LtUImm, uint64_t, <)
+  BR_CMP_IMM64(BrI64GtSImm, int64_t, >)
+  BR_CMP_IMM64(BrI64GtUImm, uint64_t, >)
+  BR_CMP_IMM64(BrI64LeSImm, int64_t, <=)
+  BR_CMP_IMM64(BrI64LeUImm, uint64_t, <=)
+  BR_CMP_IMM64(BrI64GeSImm, int64_t, >=)
+  BR_CMP_IMM64(BrI64GeUImm, uint64_t, >=)
 L_BrI64Eqz:
   if (U64(0) == 0) JUMP(1);
   NEXT(2);
@@ -347,6 +361,18 @@ L_GlobalSet:
   STORE_AT(I32StoreAddImm, uint32_t, U32(0) + W(1))
   STORE_AT(I64StoreAddImm, uint64_t, U32(0) + W(1))
   STORE_AT(I32Store8AddImm, uint8_t, U32(0) + W(1))
+#define STORE_IMM(name, T)                                              \
+  L_##name: {                                                           \
+    uint64_t ea = static_cast<uint64_t>(U32(0)) + W(2);                 \
+    if (ea + sizeof(T) > msize) TRAP(TrapKind::MemoryOutOfBounds);      \
+    T v = static_cast<T>(static_cast<int64_t>(static_cast<int32_t>(W(1)))); \
+    std::memcpy(mbase + ea, &v, sizeof(T));                             \
+    NEXT(3);                                                            \
+  }
+  STORE_IMM(I32StoreImm, uint32_t)
+  STORE_IMM(I64StoreImm, uint64_t)
+  STORE_IMM(I32Store8Imm, uint8_t)
+  STORE_IMM(I32Store16Imm, uint16_t)
 L_MemorySize:
   PUT32(0, msize >> 16);
   NEXT(1);
@@ -590,6 +616,36 @@ L_I64RemU: {
   BIN_IMM(I64RotrImm, uint64_t, PUT64, num::i64_rotr(a, b))
   BIN_IMM(I32RotlImm, uint32_t, PUT32, num::i32_rotl(a, b))
   BIN_IMM(I32RotrImm, uint32_t, PUT32, num::i32_rotr(a, b))
+  // i64 immediates are sign-extended from 32 bits (BIN_IMM casts through int32_t).
+  BIN_IMM(I64EqImm, uint64_t, PUT32, a == b)
+  BIN_IMM(I64NeImm, uint64_t, PUT32, a != b)
+  BIN_IMM(I64LtSImm, int64_t, PUT32, a < b)
+  BIN_IMM(I64LtUImm, uint64_t, PUT32, a < b)
+  BIN_IMM(I64GtSImm, int64_t, PUT32, a > b)
+  BIN_IMM(I64GtUImm, uint64_t, PUT32, a > b)
+  BIN_IMM(I64LeSImm, int64_t, PUT32, a <= b)
+  BIN_IMM(I64LeUImm, uint64_t, PUT32, a <= b)
+  BIN_IMM(I64GeSImm, int64_t, PUT32, a >= b)
+  BIN_IMM(I64GeUImm, uint64_t, PUT32, a >= b)
+#define SHIFTED(name, T, PUT, expr)    \
+  L_##name: {                          \
+    T a = static_cast<T>(SL(1));       \
+    T b = static_cast<T>(SL(2));       \
+    uint32_t k = W(3);                 \
+    PUT(0, (expr));                    \
+    NEXT(4);                           \
+  }
+  SHIFTED(I32XorShl, uint32_t, PUT32, a ^ (b << k))
+  SHIFTED(I32XorShrU, uint32_t, PUT32, a ^ (b >> k))
+  SHIFTED(I32OrShl, uint32_t, PUT32, a | (b << k))
+  SHIFTED(I32OrShrU, uint32_t, PUT32, a | (b >> k))
+  SHIFTED(I32AddShrU, uint32_t, PUT32, a + (b >> k))
+  SHIFTED(I64XorShl, uint64_t, PUT64, a ^ (b << k))
+  SHIFTED(I64XorShrU, uint64_t, PUT64, a ^ (b >> k))
+  SHIFTED(I64OrShl, uint64_t, PUT64, a | (b << k))
+  SHIFTED(I64OrShrU, uint64_t, PUT64, a | (b >> k))
+  SHIFTED(I64AddShl, uint64_t, PUT64, a + (b << k))
+  SHIFTED(I64AddShrU, uint64_t, PUT64, a + (b >> k))
 L_I32AddShl:
   PUT32(0, U32(1) + (U32(2) << W(3)));
   NEXT(4);

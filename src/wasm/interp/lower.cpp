@@ -274,7 +274,7 @@ class Lowerer {
         }
       }
     }
-    if (o == IOp::I32Add && try_add_shl()) return;
+    if (try_shifted(o)) return;
     uint32_t b = top_slot(0);
     uint32_t a = top_slot(1);
     pop();
@@ -290,20 +290,39 @@ class Lowerer {
     switch (o) {
       case IOp::I64AddImm: case IOp::I64AndImm: case IOp::I64ShlImm: case IOp::I64ShrSImm:
       case IOp::I64ShrUImm: case IOp::I64OrImm: case IOp::I64XorImm: case IOp::I64MulImm:
-      case IOp::I64RotlImm: case IOp::I64RotrImm:
+      case IOp::I64RotlImm: case IOp::I64RotrImm: case IOp::I64EqImm: case IOp::I64NeImm:
+      case IOp::I64LtSImm: case IOp::I64LtUImm: case IOp::I64GtSImm: case IOp::I64GtUImm:
+      case IOp::I64LeSImm: case IOp::I64LeUImm: case IOp::I64GeSImm: case IOp::I64GeUImm:
         return true;
       default:
         return false;
     }
   }
-  // i32.add of a value and a constant left shift just computed: a + (b << k) in one
-  // instruction (array indexing).
-  bool try_add_shl() {
+  // The fused form of `o` whose right operand is shifted by a constant, or Count.
+  static IOp shifted_form(IOp o, IOp shift) {
+    bool shl = shift == IOp::I32ShlImm || shift == IOp::I64ShlImm;
+    bool i64 = shift == IOp::I64ShlImm || shift == IOp::I64ShrUImm;
+    if (!shl && shift != IOp::I32ShrUImm && shift != IOp::I64ShrUImm) return IOp::Count;
+    switch (o) {
+      case IOp::I32Add: return i64 ? IOp::Count : shl ? IOp::I32AddShl : IOp::I32AddShrU;
+      case IOp::I32Xor: return i64 ? IOp::Count : shl ? IOp::I32XorShl : IOp::I32XorShrU;
+      case IOp::I32Or: return i64 ? IOp::Count : shl ? IOp::I32OrShl : IOp::I32OrShrU;
+      case IOp::I64Add: return !i64 ? IOp::Count : shl ? IOp::I64AddShl : IOp::I64AddShrU;
+      case IOp::I64Xor: return !i64 ? IOp::Count : shl ? IOp::I64XorShl : IOp::I64XorShrU;
+      case IOp::I64Or: return !i64 ? IOp::Count : shl ? IOp::I64OrShl : IOp::I64OrShrU;
+      default: return IOp::Count;
+    }
+  }
+  // A commutative op (add, xor, or) of a value and a constant shift just computed:
+  // a op (b sh k) in one instruction (array indexing, hashing, bit packing).
+  bool try_shifted(IOp o) {
     uint32_t h = height();
     for (uint32_t which = 0; which < 2; ++which) {
       uint32_t shl_h = which == 0 ? h - 1 : h - 2;
       uint32_t other_h = which == 0 ? h - 2 : h - 1;
-      if (!last_defines(shl_h) || last_.op != IOp::I32ShlImm) continue;
+      if (!last_defines(shl_h)) continue;
+      IOp f = shifted_form(o, last_.op);
+      if (f == IOp::Count) continue;
       if (vs_[other_h].kind == Entry::Const) continue;  // would emit; keep it simple
       Last l = last_;
       drop_last();
@@ -311,12 +330,12 @@ class Lowerer {
       pop();
       pop();
       uint32_t d = push_stack();
-      uint32_t s = emit(IOp::I32AddShl);
+      uint32_t s = emit(f);
       word(d);
       word(base);
       word(l.a);
-      word(l.b & 31);
-      defined(s, s + 2, IOp::I32AddShl, base, l.a);
+      word(l.b & (f >= IOp::I64XorShl && f <= IOp::I64AddShrU ? 63 : 31));
+      defined(s, s + 2, f, base, l.a);
       return true;
     }
     return false;
@@ -380,6 +399,23 @@ class Lowerer {
         word(l.a);
         word(l.b);
         word(v);
+        word(off);
+        return;
+      }
+    }
+    if (vs_.back().kind == Entry::Const) {
+      uint64_t imm = vs_.back().imm;
+      IOp f = o == IOp::I32Store ? IOp::I32StoreImm : o == IOp::I32Store8 ? IOp::I32Store8Imm
+            : o == IOp::I32Store16 ? IOp::I32Store16Imm : o == IOp::I64Store ? IOp::I64StoreImm : IOp::Count;
+      bool fits = o != IOp::I64Store ||
+                  static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(imm))) == imm;
+      if (f != IOp::Count && fits) {
+        uint32_t a = top_slot(1);
+        pop();
+        pop();
+        emit(f);
+        word(a);
+        word(static_cast<uint32_t>(imm));
         word(off);
         return;
       }
@@ -482,6 +518,16 @@ uint32_t Lowerer::emit_cond_branch(bool when) {
     pick(IOp::I64LeU, IOp::BrI64LeU, IOp::BrI64GtU);
     pick(IOp::I64GeS, IOp::BrI64GeS, IOp::BrI64LtS);
     pick(IOp::I64GeU, IOp::BrI64GeU, IOp::BrI64LtU);
+    pick(IOp::I64EqImm, IOp::BrI64EqImm, IOp::BrI64NeImm);
+    pick(IOp::I64NeImm, IOp::BrI64NeImm, IOp::BrI64EqImm);
+    pick(IOp::I64LtSImm, IOp::BrI64LtSImm, IOp::BrI64GeSImm);
+    pick(IOp::I64LtUImm, IOp::BrI64LtUImm, IOp::BrI64GeUImm);
+    pick(IOp::I64GtSImm, IOp::BrI64GtSImm, IOp::BrI64LeSImm);
+    pick(IOp::I64GtUImm, IOp::BrI64GtUImm, IOp::BrI64LeUImm);
+    pick(IOp::I64LeSImm, IOp::BrI64LeSImm, IOp::BrI64GtSImm);
+    pick(IOp::I64LeUImm, IOp::BrI64LeUImm, IOp::BrI64GtUImm);
+    pick(IOp::I64GeSImm, IOp::BrI64GeSImm, IOp::BrI64LtSImm);
+    pick(IOp::I64GeUImm, IOp::BrI64GeUImm, IOp::BrI64LtUImm);
     if (fused != IOp::Count) {
       Last l = last_;
       drop_last();
@@ -924,16 +970,16 @@ bool Lowerer::instruction(Reader& r, uint8_t o) {
     case op::I32GeS: binop(IOp::I32GeS, IOp::I32GeSImm); return true;
     case op::I32GeU: binop(IOp::I32GeU, IOp::I32GeUImm); return true;
     case op::I64Eqz: unop(IOp::I64Eqz); last_.op = IOp::I64Eqz; last_.a = code_->words[last_.start + 3]; return true;
-    case op::I64Eq: binop(IOp::I64Eq); return true;
-    case op::I64Ne: binop(IOp::I64Ne); return true;
-    case op::I64LtS: binop(IOp::I64LtS); return true;
-    case op::I64LtU: binop(IOp::I64LtU); return true;
-    case op::I64GtS: binop(IOp::I64GtS); return true;
-    case op::I64GtU: binop(IOp::I64GtU); return true;
-    case op::I64LeS: binop(IOp::I64LeS); return true;
-    case op::I64LeU: binop(IOp::I64LeU); return true;
-    case op::I64GeS: binop(IOp::I64GeS); return true;
-    case op::I64GeU: binop(IOp::I64GeU); return true;
+    case op::I64Eq: binop(IOp::I64Eq, IOp::I64EqImm, true); return true;
+    case op::I64Ne: binop(IOp::I64Ne, IOp::I64NeImm, true); return true;
+    case op::I64LtS: binop(IOp::I64LtS, IOp::I64LtSImm); return true;
+    case op::I64LtU: binop(IOp::I64LtU, IOp::I64LtUImm); return true;
+    case op::I64GtS: binop(IOp::I64GtS, IOp::I64GtSImm); return true;
+    case op::I64GtU: binop(IOp::I64GtU, IOp::I64GtUImm); return true;
+    case op::I64LeS: binop(IOp::I64LeS, IOp::I64LeSImm); return true;
+    case op::I64LeU: binop(IOp::I64LeU, IOp::I64LeUImm); return true;
+    case op::I64GeS: binop(IOp::I64GeS, IOp::I64GeSImm); return true;
+    case op::I64GeU: binop(IOp::I64GeU, IOp::I64GeUImm); return true;
     case op::F32Eq: binop(IOp::F32Eq); return true;
     case op::F32Ne: binop(IOp::F32Ne); return true;
     case op::F32Lt: binop(IOp::F32Lt); return true;
