@@ -2,11 +2,13 @@
 // small Module/LoadError helpers.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -470,8 +472,9 @@ TEST(Decode, CodeSection) {
   // Entries with no body byte.
   expect_malformed(mod({kTypeVoid, kOneFunc, sec(10, vec({{0x01, 0x00, 0x0B}}))}), "unexpected end");
   expect_malformed(mod({kTypeVoid, kOneFunc, sec(10, vec({{0x00, 0x00, 0x00}}))}), "unexpected end");
-  // Too few bytes left for even the smallest entry.
-  expect_malformed(mod({kTypeVoid, kOneFunc, sec(10, vec({{0x00}}))}), "length out of bounds");
+  expect_malformed(mod({kTypeVoid, kOneFunc, sec(10, vec({{0x00}}))}), "unexpected end");
+  // More entries than bytes left.
+  expect_malformed(mod({kTypeVoid, kOneFunc, sec(10, {0x04, 0x02, 0x00, 0x0B})}), "length out of bounds");
   // Entry size past the section.
   expect_malformed(mod({kTypeVoid, kOneFunc, sec(10, vec({{0x05, 0x00, 0x0B}}))}), "unexpected end");
 
@@ -574,7 +577,7 @@ TEST(Decode, SectionSizeMismatch) {
   expect_malformed(mod({{0x01, 0x04, 0x01, 0x60, 0x01, 0x7F, 0x00}}), "unexpected end");
   expect_malformed(mod({{0x05, 0x03, 0x01, 0x01, 0x00, 0x01}}), "unexpected end");
   // A count that cannot fit in what is left of the section.
-  expect_malformed(mod({{0x05, 0x02, 0x01, 0x00, 0x01}}), "length out of bounds");
+  expect_malformed(mod({{0x05, 0x03, 0x05, 0x00, 0x01}}), "length out of bounds");
   // Declared size past the module.
   expect_malformed(mod({{0x01, 0x07, 0x02, 0x60, 0x00, 0x00}}), "length out of bounds");
   // Truncated section header.

@@ -1,0 +1,8 @@
+;; A module without imports for the `isola run` tests.
+(module
+  (func (export "div_u") (param i32 i32) (result i32) (i32.div_u (local.get 0) (local.get 1)))
+  ;; Returns its arguments: checks parsing and printing of every number type.
+  (func (export "echo") (param i32 i64 f32 f64) (result i32 i64 f32 f64)
+    (local.get 0) (local.get 1) (local.get 2) (local.get 3))
+  (func (export "_start"))
+)
