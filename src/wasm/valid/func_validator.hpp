@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "wasm/binary/opcodes.hpp"
 #include "wasm/binary/reader.hpp"
 #include "wasm/module.hpp"
 
@@ -43,8 +44,9 @@ class FuncValidator {
     uint32_t br_table_mark;   // last br_table that checked this label (see br_table)
     uint8_t kind;             // op::Block, op::Loop, op::If or op::Else
     bool unreachable;         // rest of the frame is dead code: the stack is polymorphic
-    const ValType* label() const { return kind == 0x03 ? params : results; }
-    uint32_t nlabel() const { return kind == 0x03 ? nparams : nresults; }
+    // A branch to a loop goes back to its start and takes its parameters.
+    const ValType* label() const { return kind == op::Loop ? params : results; }
+    uint32_t nlabel() const { return kind == op::Loop ? nparams : nresults; }
   };
   struct BlockSig {
     const ValType* params;
