@@ -6,6 +6,7 @@
 // each one lazily on its first call.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -120,6 +121,9 @@ struct Module {
   std::vector<Code> codes;  // one per defined function
   std::vector<DataSegment> datas;
   std::vector<CustomSection> customs;
+  // Byte offset of each known section's id byte, indexed by section id (0 when absent),
+  // so errors about a definition can point at the section that holds it.
+  std::array<uint32_t, 13> section_offsets{};
 
   // From the "name" custom section when present and well formed (indexed by function
   // index, empty strings where unnamed). Malformed name sections are ignored, as the

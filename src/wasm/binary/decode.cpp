@@ -52,6 +52,7 @@ class Decoder {
       const uint32_t sec_start = r.offset();
       const uint8_t id = r.u8();
       if (id > kSecDataCount) r.fail_at("malformed section id", sec_start);
+      m_.section_offsets[id] = sec_start;
       const uint32_t size_at = r.offset();
       const uint32_t size = r.u32();
       if (size > r.remaining()) r.fail_at("length out of bounds", size_at);
@@ -196,7 +197,7 @@ class Decoder {
     } else if (op == op::PrefixSIMD) {
       // v128.const (0xFD 12) is constant, but SIMD is not supported yet and ConstExpr
       // cannot hold a v128.
-      if (r.u32() == 12) throw_invalid("SIMD is not supported: v128.const", at, r.func());
+      if (r.u32() == 12) throw_invalid("SIMD is not supported yet (v128.const)", at, r.func());
     }
     throw_invalid("constant expression required", at, r.func());
   }

@@ -30,29 +30,34 @@ class ModuleValidator {
   void run() {
     check_shape();
     for (const FuncType& ft : m_.types) {
-      for (ValType t : ft.params) no_simd(t, 0);
-      for (ValType t : ft.results) no_simd(t, 0);
+      for (ValType t : ft.params) no_simd(t, sec(kType));
+      for (ValType t : ft.results) no_simd(t, sec(kType));
     }
     for (size_t i = 0; i < m_.funcs.size(); ++i) {
       if (m_.funcs[i] >= m_.types.size())
-        throw_invalid("unknown type " + std::to_string(m_.funcs[i]), 0);
+        throw_invalid("unknown type " + std::to_string(m_.funcs[i]),
+                      sec(i < m_.num_imported_funcs ? kImport : kFunction));
     }
-    for (const TableType& t : m_.tables) {
+    for (size_t i = 0; i < m_.tables.size(); ++i) {
+      const TableType& t = m_.tables[i];
+      uint32_t at = sec(i < m_.num_imported_tables ? kImport : kTable);
       if (t.elem != ValType::FuncRef && t.elem != ValType::ExternRef)
-        throw_malformed("malformed reference type", 0);
+        throw_malformed("malformed reference type", at);
       if (t.limits.max && t.limits.min > *t.limits.max)
-        throw_invalid("size minimum must not be greater than maximum", 0);
+        throw_invalid("size minimum must not be greater than maximum", at);
     }
-    for (const MemoryType& mt : m_.memories) {
-      const Limits& l = mt.limits;
+    for (size_t i = 0; i < m_.memories.size(); ++i) {
+      const Limits& l = m_.memories[i].limits;
+      uint32_t at = sec(i < m_.num_imported_memories ? kImport : kMemory);
       if (l.min > kMaxPages || (l.max && *l.max > kMaxPages))
-        throw_invalid("memory size must be at most 65536 pages (4GiB)", 0);
+        throw_invalid("memory size must be at most 65536 pages (4GiB)", at);
       if (l.max && l.min > *l.max)
-        throw_invalid("size minimum must not be greater than maximum", 0);
+        throw_invalid("size minimum must not be greater than maximum", at);
     }
-    if (m_.memories.size() > 1) throw_invalid("multiple memories", 0);
+    if (m_.memories.size() > 1) throw_invalid("multiple memories", sec(m_.num_imported_memories > 1 ? kImport : kMemory));
 
-    for (const GlobalType& g : m_.globals) no_simd(g.type, 0);
+    for (size_t i = 0; i < m_.globals.size(); ++i)
+      no_simd(m_.globals[i].type, sec(i < m_.num_imported_globals ? kImport : kGlobal));
     for (size_t i = 0; i < m_.global_inits.size(); ++i) {
       const ConstExpr& e = m_.global_inits[i];
       expect(const_expr(e), m_.globals[m_.num_imported_globals + i].type, e.offset);
@@ -63,10 +68,10 @@ class ModuleValidator {
 
     if (m_.start) {
       const uint32_t f = *m_.start;
-      if (f >= m_.funcs.size()) throw_invalid("unknown function " + std::to_string(f), 0);
+      if (f >= m_.funcs.size()) throw_invalid("unknown function " + std::to_string(f), sec(kStart));
       const FuncType& ft = m_.func_type(f);
       if (!ft.params.empty() || !ft.results.empty())
-        throw_invalid("start function must have type [] -> []", 0);
+        throw_invalid("start function must have type [] -> []", sec(kStart));
     }
 
     exports();
@@ -81,13 +86,18 @@ class ModuleValidator {
   void check_shape() {
     if (m_.num_imported_funcs > m_.funcs.size() ||
         m_.codes.size() != m_.funcs.size() - m_.num_imported_funcs)
-      throw_malformed("function and code section have inconsistent lengths", 0);
+      throw_malformed("function and code section have inconsistent lengths", sec(kCode));
     if (m_.num_imported_globals > m_.globals.size() ||
         m_.global_inits.size() != m_.globals.size() - m_.num_imported_globals)
       throw_malformed("global section and initializers have inconsistent lengths", 0);
     if (m_.data_count && *m_.data_count != m_.datas.size())
-      throw_malformed("data count and data section have inconsistent lengths", 0);
+      throw_malformed("data count and data section have inconsistent lengths", sec(kDataCount));
   }
+
+  // Section ids, for pointing errors at the section that holds a definition.
+  enum : uint8_t { kType = 1, kImport = 2, kFunction = 3, kTable = 4, kMemory = 5, kGlobal = 6,
+                   kExport = 7, kStart = 8, kCode = 10, kDataCount = 12 };
+  uint32_t sec(uint8_t id) const { return m_.section_offsets[id]; }
 
   static void no_simd(ValType t, uint32_t offset) {
     if (t == ValType::V128) throw_invalid(kSimd, offset);
@@ -162,14 +172,14 @@ class ModuleValidator {
         case ExternKind::Global: limit = m_.globals.size(); what = "global"; break;
       }
       if (e.index >= limit)
-        throw_invalid(std::string("unknown ") + what + " " + std::to_string(e.index), 0);
+        throw_invalid(std::string("unknown ") + what + " " + std::to_string(e.index), sec(kExport));
       if (e.kind == ExternKind::Func) refs_[e.index] = 1;
       names.push_back(e.name);
     }
     std::sort(names.begin(), names.end());
     auto dup = std::adjacent_find(names.begin(), names.end());
     if (dup != names.end())
-      throw_invalid("duplicate export name \"" + std::string(*dup) + "\"", 0);
+      throw_invalid("duplicate export name \"" + std::string(*dup) + "\"", sec(kExport));
   }
 
   const Module& m_;
