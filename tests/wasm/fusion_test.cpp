@@ -1,0 +1,133 @@
+// The interpreter's fused and immediate instruction forms, at their edges
+// (tests/wasm/wat/fusion.wat). Each expectation is worked out from the spec's semantics.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+
+#include "isola/engine.hpp"
+
+namespace {
+
+using isola::Value;
+
+class FusionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::ifstream in(std::string(ISOLA_TEST_WASM_DIR) + "/fusion.wasm", std::ios::binary);
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto m = isola::Module::load(engine_, bytes);
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    module_ = std::make_unique<isola::Module>(*m);
+    auto pre = isola::Linker(engine_).prelink(*m);
+    ASSERT_TRUE(pre.ok()) << pre.error().message;
+    auto inst = pre->instantiate(store_);
+    ASSERT_TRUE(inst.ok());
+    inst_ = *inst;
+  }
+  std::vector<Value> call(const char* name, std::initializer_list<Value> args) {
+    auto r = inst_.get_func(name).call(store_, args);
+    EXPECT_TRUE(r.ok()) << name << ": " << (r.ok() ? "" : r.error().to_string());
+    return r.ok() ? *r : std::vector<Value>{};
+  }
+  uint32_t u32(const char* name, std::initializer_list<Value> args) {
+    auto r = call(name, args);
+    return r.empty() ? 0xdeadu : static_cast<uint32_t>(r[0].i32());
+  }
+  uint64_t u64(const char* name, std::initializer_list<Value> args) {
+    auto r = call(name, args);
+    return r.empty() ? 0xdeadu : static_cast<uint64_t>(r[0].i64());
+  }
+  static Value I(uint32_t v) { return Value::i32(static_cast<int32_t>(v)); }
+  static Value L(uint64_t v) { return Value::i64(static_cast<int64_t>(v)); }
+
+  isola::Engine engine_;
+  isola::Store store_{engine_};
+  std::unique_ptr<isola::Module> module_;
+  isola::Instance inst_;
+};
+
+// The tests below only mean something if the lowering really chose these forms.
+TEST_F(FusionTest, LoweringChoosesTheFusedForms) {
+  const std::pair<uint32_t, const char*> expected[] = {
+      {0, "I32LoadAdd "},      {1, "I32Load8SAddImm "}, {2, "I64LoadAddImm "}, {3, "I32StoreAdd "},
+      {4, "I32Store8AddImm "}, {5, "I64StoreImm "},     {7, "I32Store16Imm "}, {8, "I32XorShl "},
+      {9, "I32OrShrU "},       {10, "I32AddShl "},      {11, "I64AddShrU "},   {12, "I64XorShl "},
+      {15, "I64LtUImm "},      {17, "I32RotlImm "},     {18, "I64RotrImm "},   {19, "I64MulImm "},
+      {20, "BrI32LtS "},       {21, "BrI64GtSImm "},    {22, "BrI32LtU "},     {23, "BrI64Nez "},
+  };
+  for (const auto& [func, op] : expected)
+    EXPECT_NE(module_->disassemble(func).find(op), std::string::npos) << "function " << func << " lacks " << op;
+  // Immediates that do not fit a sign-extended 32-bit field take the general forms.
+  EXPECT_EQ(module_->disassemble(6).find("I64StoreImm"), std::string::npos);
+  EXPECT_EQ(module_->disassemble(16).find("I64EqImm"), std::string::npos);
+}
+
+TEST_F(FusionTest, FusedAddressesWrapAt32BitsBeforeTheOffset) {
+  EXPECT_EQ(u32("load_add", {I(0xFFFFFFF0u), I(0x20)}), 0x88776655u);  // (p+q) = 0x10, +4
+  EXPECT_EQ(u32("load_add", {I(10), I(0xFFFFFFFFu)}), 0x11000000u);    // 9 + 4 = 13
+  EXPECT_EQ(u32("load8s_add_imm", {I(28)}), 0xFFFFFF99u);               // sign-extended 0x99
+  EXPECT_EQ(u64("load64_add_imm", {I(11)}), 0x8877665544332211ull);
+  EXPECT_EQ(u64("load64_add_imm", {I(0xFFFFFFFEu)}), 0u);               // wraps to 1, +2 = 3
+  auto trap = inst_.get_func("load8s_add_imm").call(store_, {I(2)});    // 2 - 4 wraps: out of bounds
+  ASSERT_FALSE(trap.ok());
+  EXPECT_EQ(trap.error().kind, isola::TrapKind::MemoryOutOfBounds);
+  EXPECT_EQ(u32("store_add", {I(0xFFFFFFF0u), I(0x20), I(0xCAFEBABEu)}), 0xCAFEBABEu);
+  EXPECT_EQ(u32("store8_add_imm", {I(200), I(0x1FF)}), 0xFFu);
+}
+
+TEST_F(FusionTest, ConstantStores) {
+  EXPECT_EQ(u64("store_imm64", {I(400)}), 0xFFFFFFFFFFFFFFFEull);  // sign-extended immediate
+  EXPECT_EQ(u64("store_big64", {I(400)}), 0x100000002ull);         // too wide for an immediate
+  EXPECT_EQ(u32("store16_imm", {I(500)}), 0x2345u);                // truncated to 16 bits
+}
+
+TEST_F(FusionTest, ShiftedOperands) {
+  EXPECT_EQ(u32("xor_shl32", {I(1), I(3)}), 1u ^ (3u << 3));  // shift count 35 mod 32
+  EXPECT_EQ(u32("or_shru32", {I(1), I(0xF0)}), 0xFu);
+  EXPECT_EQ(u32("add_shl32", {I(0xFFFFFFFFu), I(1)}), 3u);
+  EXPECT_EQ(u64("add_shru64", {L(1), L(0x100)}), 0x81u);       // shift count 65 mod 64
+  EXPECT_EQ(u64("xor_shl64", {L(1), L(3)}), 1ull ^ (3ull << 40));
+}
+
+TEST_F(FusionTest, Immediates) {
+  EXPECT_EQ(u32("sub_min", {I(5)}), 0x80000005u);
+  EXPECT_EQ(u64("sub64_min", {L(5)}), 0x8000000000000005ull);
+  EXPECT_EQ(u32("lt_u64_minus1", {L(5)}), 1u);
+  EXPECT_EQ(u32("lt_u64_minus1", {L(~0ull)}), 0u);
+  EXPECT_EQ(u32("eq64_2p31", {L(0x80000000ull)}), 1u);
+  EXPECT_EQ(u32("eq64_2p31", {L(0xFFFFFFFF80000000ull)}), 0u);
+  EXPECT_EQ(u32("rotl_imm", {I(0x80000001u)}), 0x18u);  // rotate count 36 mod 32
+  EXPECT_EQ(u64("rotr64_imm", {L(0x0102030405060708ull)}), 0x0801020304050607ull);
+  EXPECT_EQ(u64("mul64_imm", {L(5)}), static_cast<uint64_t>(-15));
+}
+
+TEST_F(FusionTest, CompareAndBranch) {
+  EXPECT_EQ(u32("count_lt_s", {I(5)}), 5u);
+  EXPECT_EQ(u32("count_lt_s", {I(static_cast<uint32_t>(-3))}), 1u);
+  EXPECT_EQ(u64("count_down64", {L(0)}), 3u);
+  EXPECT_EQ(u32("if_ge_u", {I(0xFFFFFFFFu), I(1)}), 1u);
+  EXPECT_EQ(u32("if_ge_u", {I(1), I(2)}), 0u);
+  EXPECT_EQ(u32("if_eqz64", {L(0)}), 7u);
+  EXPECT_EQ(u32("if_eqz64", {L(1ull << 40)}), 9u);
+}
+
+TEST_F(FusionTest, LocalWritesKeepPendingReads) {
+  EXPECT_EQ(u32("swap_sum", {I(5), I(3)}), static_cast<uint32_t>(-3));
+  auto tee = call("tee_keep", {I(4)});
+  ASSERT_EQ(tee.size(), 2u);
+  EXPECT_EQ(tee[0].i32(), 4);
+  EXPECT_EQ(tee[1].i32(), 12);
+  auto swap = call("ret_swap", {I(1), I(2)});
+  ASSERT_EQ(swap.size(), 2u);
+  EXPECT_EQ(swap[0].i32(), 2);
+  EXPECT_EQ(swap[1].i32(), 1);
+  for (uint32_t i : {0u, 1u, 2u, 7u}) {
+    auto r = call("br_table_vals", {I(i)});
+    ASSERT_EQ(r.size(), 2u) << i;
+    EXPECT_EQ(r[0].i32(), 10) << i;
+    EXPECT_EQ(r[1].i64(), 20) << i;
+  }
+}
+
+}  // namespace
