@@ -16,8 +16,8 @@ constexpr const char* kRunUsage =
     "usage: isola run [OPTIONS] MODULE.wasm [ARGS...]\n"
     "\n"
     "Instantiates MODULE.wasm (running its start function), then calls its `_start` export\n"
-    "if it has one. With --invoke, calls FUNC instead with ARGS parsed per its parameter\n"
-    "types and prints each result on its own line.\n"
+    "if it has one. With --invoke, calls `_initialize` if exported (a WASI reactor), then\n"
+    "FUNC with ARGS parsed per its parameter types, and prints each result on its own line.\n"
     "\n"
     "options:\n"
     "  --invoke FUNC   call the exported function FUNC\n"
@@ -154,6 +154,13 @@ int cmd_run(std::span<char* const> args) {
     values.push_back(*v);
   }
 
+  // A WASI reactor initialises itself (constructors, libc) in `_initialize`, which the
+  // host calls once before any other export.
+  if (Func init = inst->get_func("_initialize");
+      init && init.type().params.empty() && init.type().results.empty() && *invoke != "_initialize") {
+    auto done = init.call(store, std::span<const Value>());
+    if (!done) return report_trap(done.error());
+  }
   auto out = func.call(store, std::span<const Value>(values));
   if (!out) return report_trap(out.error());
   for (const Value& v : *out) std::printf("%s\n", format_value(v).c_str());
