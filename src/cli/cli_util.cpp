@@ -10,35 +10,12 @@
 
 namespace isola::cli {
 
-const char* type_name(ValType t) {
-  switch (t) {
-    case ValType::I32: return "i32";
-    case ValType::I64: return "i64";
-    case ValType::F32: return "f32";
-    case ValType::F64: return "f64";
-    case ValType::V128: return "v128";
-    case ValType::FuncRef: return "funcref";
-    case ValType::ExternRef: return "externref";
-  }
-  return "?";
-}
-
-const char* kind_name(ExternKind k) {
-  switch (k) {
-    case ExternKind::Func: return "func";
-    case ExternKind::Table: return "table";
-    case ExternKind::Memory: return "memory";
-    case ExternKind::Global: return "global";
-  }
-  return "?";
-}
-
 std::string func_type_string(const FuncType& t) {
   auto list = [](const std::vector<ValType>& v) {
     std::string s = "(";
     for (size_t i = 0; i < v.size(); ++i) {
       if (i) s += ", ";
-      s += type_name(v[i]);
+      s += to_string(v[i]);
     }
     return s + ")";
   };
@@ -54,7 +31,11 @@ std::string limits_string(const Limits& l) {
 namespace {
 
 Error err(std::string_view text, ValType t, const char* why) {
-  return Error{"'" + std::string(text) + "' is not a valid " + type_name(t) + ": " + why};
+  // Appends rather than operator+ chains: GCC 12 at -O3 reports a false -Wrestrict on
+  // "'" + std::string(...) (GCC bug 105651).
+  std::string msg = "'";
+  msg.append(text).append("' is not a valid ").append(to_string(t)).append(": ").append(why);
+  return Error{std::move(msg)};
 }
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -94,15 +75,23 @@ Expected<Value> parse_int(ValType t, std::string_view text) {
   return Value::i64(static_cast<int64_t>(v));
 }
 
+// IEEE 754 bit layout of f32 (Bits = uint32_t) or f64 (Bits = uint64_t).
+template <class Bits>
+struct FloatLayout {
+  static constexpr bool is32 = sizeof(Bits) == 4;
+  static constexpr int width = is32 ? 32 : 64;
+  static constexpr Bits sign_bit = Bits(1) << (width - 1);
+  static constexpr Bits mant_mask = is32 ? Bits(0x7F'FFFF) : Bits(0xF'FFFF'FFFF'FFFFull);
+  static constexpr Bits exp_mask = static_cast<Bits>(~sign_bit & ~mant_mask);
+  static constexpr Bits quiet = (mant_mask >> 1) + 1;
+};
+
 // Parses f32 (Bits = uint32_t) or f64 (Bits = uint64_t) into raw bits.
 template <class Bits>
 Expected<Value> parse_float(ValType t, std::string_view text) {
-  constexpr bool is32 = sizeof(Bits) == 4;
-  constexpr int width = is32 ? 32 : 64;
-  constexpr Bits sign_bit = Bits(1) << (width - 1);
-  constexpr Bits mant_mask = is32 ? Bits(0x7F'FFFF) : Bits(0xF'FFFF'FFFF'FFFFull);
-  constexpr Bits exp_mask = static_cast<Bits>(~sign_bit & ~mant_mask);
-  constexpr Bits quiet = (mant_mask >> 1) + 1;
+  using L = FloatLayout<Bits>;
+  constexpr bool is32 = L::is32;
+  constexpr Bits sign_bit = L::sign_bit, mant_mask = L::mant_mask, exp_mask = L::exp_mask, quiet = L::quiet;
   auto make = [&](Bits b) { return is32 ? Value::f32_bits(static_cast<uint32_t>(b)) : Value::f64_bits(b); };
 
   std::string_view s = text;
@@ -144,12 +133,8 @@ Expected<Value> parse_float(ValType t, std::string_view text) {
 
 template <class Bits, class F>
 std::string format_float(Bits bits) {
-  constexpr bool is32 = sizeof(Bits) == 4;
-  constexpr int width = is32 ? 32 : 64;
-  constexpr Bits sign_bit = Bits(1) << (width - 1);
-  constexpr Bits mant_mask = is32 ? Bits(0x7F'FFFF) : Bits(0xF'FFFF'FFFF'FFFFull);
-  constexpr Bits exp_mask = static_cast<Bits>(~sign_bit & ~mant_mask);
-  constexpr Bits quiet = (mant_mask >> 1) + 1;
+  using L = FloatLayout<Bits>;
+  constexpr Bits sign_bit = L::sign_bit, mant_mask = L::mant_mask, exp_mask = L::exp_mask, quiet = L::quiet;
   const std::string sign = (bits & sign_bit) ? "-" : "";
   if ((bits & exp_mask) == exp_mask) {
     const Bits mant = bits & mant_mask;

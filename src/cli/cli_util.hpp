@@ -23,8 +23,6 @@ int cmd_inspect(std::span<char* const> args);
 int cmd_wast(std::span<char* const> args);
 
 // Lower-case wasm text names: "i32", "funcref", "func", "memory".
-const char* type_name(ValType t);
-const char* kind_name(ExternKind k);
 std::string func_type_string(const FuncType& t);  // "(i32, i32) -> (i64)"
 std::string limits_string(const Limits& l);        // "1" or "1..2"
 

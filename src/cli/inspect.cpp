@@ -29,10 +29,10 @@ constexpr const char* kInspectUsage =
     "  -h, --help   show this help\n";
 
 std::string global_type_string(const GlobalType& g) {
-  return std::string(g.mut ? "mut " : "") + type_name(g.type);
+  return std::string(g.mut ? "mut " : "") + to_string(g.type);
 }
 std::string table_type_string(const TableType& t) {
-  return std::string(type_name(t.elem)) + ", " + limits_string(t.limits);
+  return std::string(to_string(t.elem)) + ", " + limits_string(t.limits);
 }
 std::string memory_type_string(const MemoryType& m) { return limits_string(m.limits) + " pages"; }
 
@@ -114,21 +114,21 @@ ojson type_json(ExternKind k, const FuncType& f, const TableType& t, const Memor
   switch (k) {
     case ExternKind::Func: {
       ojson params = ojson::array(), results = ojson::array();
-      for (ValType v : f.params) params.push_back(type_name(v));
-      for (ValType v : f.results) results.push_back(type_name(v));
+      for (ValType v : f.params) params.push_back(to_string(v));
+      for (ValType v : f.results) results.push_back(to_string(v));
       j["params"] = std::move(params);
       j["results"] = std::move(results);
       break;
     }
     case ExternKind::Table:
-      j["element"] = type_name(t.elem);
+      j["element"] = to_string(t.elem);
       limits(t.limits);
       break;
     case ExternKind::Memory:
       limits(m.limits);
       break;
     case ExternKind::Global:
-      j["type"] = type_name(g.type);
+      j["type"] = to_string(g.type);
       j["mutable"] = g.mut;
       break;
   }
@@ -149,11 +149,11 @@ void print_text(const std::string& path, uintmax_t size, const Inventory& inv) {
   std::printf("%s: %ju bytes\n", path.c_str(), size);
   std::printf("imports (%zu)%s\n", inv.imports.size(), inv.imports.empty() ? "" : ":");
   for (const ImportInfo& i : inv.imports)
-    std::printf("  %-6s %s.%s: %s\n", kind_name(i.kind), i.module.c_str(), i.name.c_str(),
+    std::printf("  %-6s %s.%s: %s\n", to_string(i.kind), i.module.c_str(), i.name.c_str(),
                 extern_type_string(i.kind, i.func, i.table, i.memory, i.global).c_str());
   std::printf("exports (%zu)%s\n", inv.exports.size(), inv.exports.empty() ? "" : ":");
   for (const ExportInfo& e : inv.exports)
-    std::printf("  %-6s %s: %s\n", kind_name(e.kind), e.name.c_str(),
+    std::printf("  %-6s %s: %s\n", to_string(e.kind), e.name.c_str(),
                 extern_type_string(e.kind, e.func, e.table, e.memory, e.global).c_str());
   std::printf("memories (%zu)%s\n", inv.memories.size(), inv.memories.empty() ? "" : ":");
   for (const auto& [index, s] : inv.memories)
@@ -178,13 +178,13 @@ void print_json(const std::string& path, uintmax_t size, const Inventory& inv) {
   for (const ImportInfo& i : inv.imports)
     imports.push_back({{"module", i.module},
                        {"name", i.name},
-                       {"kind", kind_name(i.kind)},
+                       {"kind", to_string(i.kind)},
                        {"type", type_json(i.kind, i.func, i.table, i.memory, i.global)}});
   j["imports"] = std::move(imports);
   ojson exports = ojson::array();
   for (const ExportInfo& e : inv.exports)
     exports.push_back({{"name", e.name},
-                       {"kind", kind_name(e.kind)},
+                       {"kind", to_string(e.kind)},
                        {"index", e.index},
                        {"type", type_json(e.kind, e.func, e.table, e.memory, e.global)}});
   j["exports"] = std::move(exports);

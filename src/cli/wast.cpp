@@ -377,7 +377,7 @@ class Script {
   }
 
   std::string show(const Value& v) const {
-    std::string s = std::string(type_name(v.type())) + ":";
+    std::string s = std::string(to_string(v.type())) + ":";
     switch (v.type()) {
       case ValType::ExternRef:
         if (v.is_null()) return s + "null";
@@ -485,7 +485,7 @@ class Script {
   // Does `got` match the expected value or pattern `e`? Compares bit patterns exactly.
   bool matches(const json& e, const Value& got) const {
     const std::string type = str(e, "type");
-    if (type != type_name(got.type())) return false;
+    if (type != to_string(got.type())) return false;
     if (!e.contains("value")) {
       // A reference type without a value: any non-null reference of that type.
       return (got.type() == ValType::FuncRef || got.type() == ValType::ExternRef) && !got.is_null();
