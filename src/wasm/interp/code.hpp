@@ -79,6 +79,9 @@ namespace isola::interp {
   X(I32XorShl, 4) X(I32XorShrU, 4) X(I32OrShl, 4) X(I32OrShrU, 4) X(I32AddShrU, 4)         \
   X(I64XorShl, 4) X(I64XorShrU, 4) X(I64OrShl, 4) X(I64OrShrU, 4) X(I64AddShl, 4)          \
   X(I64AddShrU, 4)                                                                         \
+  /* a binary op whose right operand is loaded here: d a addr off = a op mem[addr+off] */  \
+  X(I32AddLoad, 4) X(I64AddLoad, 4) X(F32AddLoad, 4) X(F32MulLoad, 4) X(F64AddLoad, 4)     \
+  X(F64SubLoad, 4) X(F64MulLoad, 4)                                                        \
   /* stores of a constant: a imm off (i64: imm sign-extended) */                           \
   X(I32StoreImm, 3) X(I64StoreImm, 3) X(I32Store8Imm, 3) X(I32Store16Imm, 3)               \
   /* address arithmetic fused into its user */                                             \

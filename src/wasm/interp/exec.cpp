@@ -373,6 +373,23 @@ L_GlobalSet:
   STORE_IMM(I64StoreImm, uint64_t)
   STORE_IMM(I32Store8Imm, uint8_t)
   STORE_IMM(I32Store16Imm, uint16_t)
+#define OP_LOAD(name, T, V, PUT, expr)                                  \
+  L_##name: {                                                           \
+    uint64_t ea = static_cast<uint64_t>(U32(2)) + W(3);                 \
+    if (ea + sizeof(T) > msize) TRAP(TrapKind::MemoryOutOfBounds);      \
+    T b;                                                                \
+    std::memcpy(&b, mbase + ea, sizeof(T));                             \
+    auto a = V(1);                                                      \
+    PUT(0, (expr));                                                     \
+    NEXT(4);                                                            \
+  }
+  OP_LOAD(I32AddLoad, uint32_t, U32, PUT32, a + b)
+  OP_LOAD(I64AddLoad, uint64_t, U64, PUT64, a + b)
+  OP_LOAD(F32AddLoad, float, F32, PUTF, a + b)
+  OP_LOAD(F32MulLoad, float, F32, PUTF, a * b)
+  OP_LOAD(F64AddLoad, double, F64, PUTF, a + b)
+  OP_LOAD(F64SubLoad, double, F64, PUTF, a - b)
+  OP_LOAD(F64MulLoad, double, F64, PUTF, a * b)
 L_MemorySize:
   PUT32(0, msize >> 16);
   NEXT(1);

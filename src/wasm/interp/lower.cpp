@@ -274,7 +274,7 @@ class Lowerer {
         }
       }
     }
-    if (try_shifted(o)) return;
+    if (try_shifted(o) || try_op_load(o)) return;
     uint32_t b = top_slot(0);
     uint32_t a = top_slot(1);
     pop();
@@ -340,6 +340,45 @@ class Lowerer {
     }
     return false;
   }
+  // A binary op whose right operand is the value a plain load just produced: the op
+  // reads memory itself (x + a[i], x * b[j]). Commutative ops also take a loaded left
+  // operand. Loads of the same width share an IOp (f64.load lowers to I64Load), so the
+  // op's own type decides the arithmetic.
+  bool try_op_load(IOp o) {
+    IOp f, want;
+    bool commutative = true;
+    switch (o) {
+      case IOp::I32Add: f = IOp::I32AddLoad; want = IOp::I32Load; break;
+      case IOp::I64Add: f = IOp::I64AddLoad; want = IOp::I64Load; break;
+      case IOp::F32Add: f = IOp::F32AddLoad; want = IOp::I32Load; break;
+      case IOp::F32Mul: f = IOp::F32MulLoad; want = IOp::I32Load; break;
+      case IOp::F64Add: f = IOp::F64AddLoad; want = IOp::I64Load; break;
+      case IOp::F64Mul: f = IOp::F64MulLoad; want = IOp::I64Load; break;
+      case IOp::F64Sub: f = IOp::F64SubLoad; want = IOp::I64Load; commutative = false; break;
+      default: return false;
+    }
+    uint32_t h = height();
+    for (uint32_t which = 0; which < (commutative ? 2u : 1u); ++which) {
+      uint32_t load_h = which == 0 ? h - 1 : h - 2;
+      uint32_t other_h = which == 0 ? h - 2 : h - 1;
+      if (!last_defines(load_h) || last_.op != want) continue;
+      if (vs_[other_h].kind == Entry::Const) continue;  // would emit before the fused op
+      Last l = last_;
+      drop_last();
+      uint32_t x = slot(other_h);
+      pop();
+      pop();
+      uint32_t d = push_stack();
+      uint32_t s = emit(f);
+      word(d);
+      word(x);
+      word(l.a);
+      word(l.b);
+      defined(s, s + 2);
+      return true;
+    }
+    return false;
+  }
   // The fused form of a load or store whose address is (a + b) or (a + imm).
   static IOp addr_fused(IOp o, bool imm) {
     switch (o) {
@@ -380,7 +419,7 @@ class Lowerer {
     word(d);
     word(a);
     word(off);
-    defined(s, s + 2);
+    defined(s, s + 2, o, a, off);
   }
   void store(IOp o, Reader& r) {
     r.u32();
