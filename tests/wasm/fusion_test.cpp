@@ -55,12 +55,15 @@ TEST_F(FusionTest, LoweringChoosesTheFusedForms) {
       {9, "I32OrShrU "},       {10, "I32AddShl "},      {11, "I64AddShrU "},   {12, "I64XorShl "},
       {15, "I64LtUImm "},      {17, "I32RotlImm "},     {18, "I64RotrImm "},   {19, "I64MulImm "},
       {20, "BrI32LtS "},       {21, "BrI64GtSImm "},    {22, "BrI32LtU "},     {23, "BrI64Nez "},
+      {28, "F64MulLoad "},     {29, "F64SubLoad "},     {31, "I32AddLoad "},
   };
   for (const auto& [func, op] : expected)
     EXPECT_NE(module_->disassemble(func).find(op), std::string::npos) << "function " << func << " lacks " << op;
   // Immediates that do not fit a sign-extended 32-bit field take the general forms.
   EXPECT_EQ(module_->disassemble(6).find("I64StoreImm"), std::string::npos);
   EXPECT_EQ(module_->disassemble(16).find("I64EqImm"), std::string::npos);
+  // Subtraction does not commute: a loaded left operand stays a separate load.
+  EXPECT_EQ(module_->disassemble(30).find("F64SubLoad"), std::string::npos);
 }
 
 TEST_F(FusionTest, FusedAddressesWrapAt32BitsBeforeTheOffset) {
@@ -74,6 +77,20 @@ TEST_F(FusionTest, FusedAddressesWrapAt32BitsBeforeTheOffset) {
   EXPECT_EQ(trap.error().kind, isola::TrapKind::MemoryOutOfBounds);
   EXPECT_EQ(u32("store_add", {I(0xFFFFFFF0u), I(0x20), I(0xCAFEBABEu)}), 0xCAFEBABEu);
   EXPECT_EQ(u32("store8_add_imm", {I(200), I(0x1FF)}), 0xFFu);
+}
+
+TEST_F(FusionTest, ArithmeticWithALoadedOperand) {
+  auto f64 = [&](const char* name, uint32_t p, double x) {
+    auto r = call(name, {I(p), Value::f64(x)});
+    return r.empty() ? -1.0 : r[0].f64();
+  };
+  EXPECT_EQ(f64("f64_mul_load", 32, 4.0), 10.0);      // 4 * 2.5
+  EXPECT_EQ(f64("f64_sub_load", 32, 4.0), 3.5);       // 4 - 0.5
+  EXPECT_EQ(f64("f64_sub_load_left", 32, 4.0), -1.5); // 2.5 - 4
+  EXPECT_EQ(u32("i32_add_load", {I(16), I(1)}), 0x44332212u);
+  auto trap = inst_.get_func("f64_mul_load").call(store_, {I(65535), Value::f64(1.0)});
+  ASSERT_FALSE(trap.ok());
+  EXPECT_EQ(trap.error().kind, isola::TrapKind::MemoryOutOfBounds);
 }
 
 TEST_F(FusionTest, ConstantStores) {

@@ -4,6 +4,7 @@
 (module
   (memory (export "memory") 1)
   (data (i32.const 16) "\11\22\33\44\55\66\77\88\99\aa\bb\cc")
+  (data (i32.const 32) "\00\00\00\00\00\00\04\40\00\00\00\00\00\00\e0\3f")  ;; f64 2.5, 0.5
 
   ;; load at ((p + q) mod 2^32) + 4
   (func (export "load_add") (param i32 i32) (result i32)
@@ -96,4 +97,14 @@
       (i32.const 10) (i64.const 20)
       (br_table $a 1 $a (local.get 0)))
     (return))
+
+  ;; arithmetic with a loaded operand (f64.load lowers like i64.load: the op's type decides)
+  (func (export "f64_mul_load") (param i32 f64) (result f64)
+    (f64.mul (local.get 1) (f64.load (local.get 0))))
+  (func (export "f64_sub_load") (param i32 f64) (result f64)
+    (f64.sub (local.get 1) (f64.load offset=8 (local.get 0))))
+  (func (export "f64_sub_load_left") (param i32 f64) (result f64)
+    (f64.sub (f64.load (local.get 0)) (local.get 1)))
+  (func (export "i32_add_load") (param i32 i32) (result i32)
+    (i32.add (i32.load (local.get 0)) (local.get 1)))
 )
