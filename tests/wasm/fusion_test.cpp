@@ -55,13 +55,15 @@ TEST_F(FusionTest, LoweringChoosesTheFusedForms) {
       {9, "I32OrShrU "},       {10, "I32AddShl "},      {11, "I64AddShrU "},   {12, "I64XorShl "},
       {15, "I64LtUImm "},      {17, "I32RotlImm "},     {18, "I64RotrImm "},   {19, "I64MulImm "},
       {20, "BrI32LtS "},       {21, "BrI64GtSImm "},    {22, "BrI32LtU "},     {23, "BrI64Nez "},
-      {28, "F64MulLoad "},     {29, "F64SubLoad "},     {31, "I32AddLoad "},
+      {28, "F64MulLoad "},     {29, "F64SubLoad "},     {31, "I32AddLoad "},     {32, "I32LoadIdx "},
+      {33, "I32XorRotl "},     {34, "I32Add3 "},        {35, "Copy2 "},
   };
   for (const auto& [func, op] : expected)
     EXPECT_NE(module_->disassemble(func).find(op), std::string::npos) << "function " << func << " lacks " << op;
   // Immediates that do not fit a sign-extended 32-bit field take the general forms.
   EXPECT_EQ(module_->disassemble(6).find("I64StoreImm"), std::string::npos);
   EXPECT_EQ(module_->disassemble(16).find("I64EqImm"), std::string::npos);
+  EXPECT_EQ(module_->disassemble(36).find("Copy2"), std::string::npos);  // a label between
   // Subtraction does not commute: a loaded left operand stays a separate load.
   EXPECT_EQ(module_->disassemble(30).find("F64SubLoad"), std::string::npos);
 }
@@ -91,6 +93,17 @@ TEST_F(FusionTest, ArithmeticWithALoadedOperand) {
   auto trap = inst_.get_func("f64_mul_load").call(store_, {I(65535), Value::f64(1.0)});
   ASSERT_FALSE(trap.ok());
   EXPECT_EQ(trap.error().kind, isola::TrapKind::MemoryOutOfBounds);
+}
+
+TEST_F(FusionTest, IndexedLoadsRotatesSumsAndCopies) {
+  EXPECT_EQ(u32("load_idx", {I(0xFFFFFFF0u), I(8)}), 0x88776655u);  // (base + 32) wraps to 0x10, +4
+  EXPECT_EQ(u32("xor_rotl", {I(1), I(0x80000001u)}), 1u ^ 0x180u);
+  EXPECT_EQ(u32("add3", {I(0xFFFFFFFFu), I(2), I(3)}), 4u);
+  auto sw = call("swap", {I(7), I(9)});
+  ASSERT_EQ(sw.size(), 2u);
+  EXPECT_EQ(sw[0].i32(), 9);
+  EXPECT_EQ(sw[1].i32(), 7);
+  EXPECT_EQ(u32("copy_label", {I(5)}), 1u);
 }
 
 TEST_F(FusionTest, ConstantStores) {

@@ -38,6 +38,7 @@ namespace isola::interp {
   X(BrI64GeSImm, 3) X(BrI64GeUImm, 3)                                                      \
   /* data movement */                                                                      \
   X(Copy, 2) /* d a */ X(Const32, 2) /* d imm */ X(Const64, 3) /* d lo hi */               \
+  X(Copy2, 4) /* d a d2 a2: two copies in order */                                         \
   X(Select, 4) /* d a b cond */ X(GlobalGet, 2) /* d g */ X(GlobalSet, 2) /* g a */        \
   /* memory: loads d a off, stores a(addr) b(value) off */                                 \
   X(I32Load, 3) X(I64Load, 3) X(I32Load8S, 3) X(I32Load8U, 3) X(I32Load16S, 3)             \
@@ -78,7 +79,10 @@ namespace isola::interp {
   /* a binary op whose right operand is shifted by a constant: d a b k = a op (b sh k) */  \
   X(I32XorShl, 4) X(I32XorShrU, 4) X(I32OrShl, 4) X(I32OrShrU, 4) X(I32AddShrU, 4)         \
   X(I64XorShl, 4) X(I64XorShrU, 4) X(I64OrShl, 4) X(I64OrShrU, 4) X(I64AddShl, 4)          \
-  X(I64AddShrU, 4)                                                                         \
+  X(I64AddShrU, 4) X(I32XorRotl, 4) X(I32XorRotr, 4)                                       \
+  X(I32Add3, 4) /* d a b c: a + b + c */                                                   \
+  /* loads from base + (index << k) + off: d base index k off */                           \
+  X(I32LoadIdx, 5) X(I64LoadIdx, 5) X(I32Load8UIdx, 5) X(I32Load16UIdx, 5)                 \
   /* a binary op whose right operand is loaded here: d a addr off = a op mem[addr+off] */  \
   X(I32AddLoad, 4) X(I64AddLoad, 4) X(F32AddLoad, 4) X(F32MulLoad, 4) X(F64AddLoad, 4)     \
   X(F64SubLoad, 4) X(F64MulLoad, 4)                                                        \

@@ -7,8 +7,12 @@
 // Only host calls leave the loop, through a helper that catches host traps.
 #include "wasm/interp/exec.hpp"
 
+#include <algorithm>
 #include <bit>
+#include <cstdio>
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "wasm/interp/code.hpp"
 #include "wasm/interp/numeric.hpp"
@@ -22,6 +26,64 @@ inline float f32_of(uint64_t s) { return std::bit_cast<float>(static_cast<uint32
 inline double f64_of(uint64_t s) { return std::bit_cast<double>(s); }
 inline uint64_t bits_of(float f) { return std::bit_cast<uint32_t>(f); }
 inline uint64_t bits_of(double d) { return std::bit_cast<uint64_t>(d); }
+
+#ifdef ISOLA_OP_STATS
+// Development aid (cmake -DCMAKE_CXX_FLAGS=-DISOLA_OP_STATS): counts executed operations
+// and adjacent pairs, printed to stderr at exit, to choose fusions by measured frequency.
+namespace op_stats {
+constexpr size_t N = static_cast<size_t>(IOp::Count);
+inline uint64_t singles[N];
+inline uint64_t pairs[N][N];
+inline size_t prev = N;
+// Handler address -> operation, through the address's offset from the lowest handler.
+struct Index {
+  uintptr_t lo = UINTPTR_MAX;
+  std::vector<uint16_t> op;
+  Index() {
+    const void* const* t = handler_table();
+    uintptr_t hi = 0;
+    for (size_t i = 0; i < N; ++i) {
+      lo = std::min(lo, reinterpret_cast<uintptr_t>(t[i]));
+      hi = std::max(hi, reinterpret_cast<uintptr_t>(t[i]));
+    }
+    op.assign(hi - lo + 1, static_cast<uint16_t>(N));
+    for (size_t i = 0; i < N; ++i) op[reinterpret_cast<uintptr_t>(t[i]) - lo] = static_cast<uint16_t>(i);
+  }
+};
+inline void count(const void* h) {
+  static const Index index;
+  size_t i = index.op[reinterpret_cast<uintptr_t>(h) - index.lo];
+  ++singles[i];
+  if (prev < N) ++pairs[prev][i];
+  prev = i;
+}
+struct Report {
+  ~Report() {
+    static const char* const names[] = {
+#define ISOLA_IOP_NAME(name, n) #name,
+        ISOLA_IOPS(ISOLA_IOP_NAME)
+#undef ISOLA_IOP_NAME
+    };
+    uint64_t total = 0;
+    std::vector<std::pair<uint64_t, std::string>> v, p;
+    for (size_t i = 0; i < N; ++i) {
+      total += singles[i];
+      if (singles[i]) v.emplace_back(singles[i], names[i]);
+      for (size_t j = 0; j < N; ++j)
+        if (pairs[i][j]) p.emplace_back(pairs[i][j], std::string(names[i]) + " " + names[j]);
+    }
+    std::sort(v.rbegin(), v.rend());
+    std::sort(p.rbegin(), p.rend());
+    std::fprintf(stderr, "op stats: %llu operations\n", static_cast<unsigned long long>(total));
+    for (size_t k = 0; k < v.size() && k < 25; ++k)
+      std::fprintf(stderr, "  %5.2f%%  %s\n", 100.0 * v[k].first / total, v[k].second.c_str());
+    std::fprintf(stderr, "pairs:\n");
+    for (size_t k = 0; k < p.size() && k < 25; ++k)
+      std::fprintf(stderr, "  %5.2f%%  %s\n", 100.0 * p[k].first / total, p[k].second.c_str());
+  }
+} inline report;
+}  // namespace op_stats
+#endif
 
 // Runs a host function; returns false (with `trap` filled) if it trapped.
 __attribute__((noinline)) bool call_host(rt::StoreData& sd, rt::InstanceData* inst, rt::FuncInst* f,
@@ -87,10 +149,16 @@ bool run(rt::StoreData* sd, rt::InstanceData* inst, const Code* code, uint64_t* 
     mbase = m_ ? m_->base : nullptr;                  \
     msize = m_ ? m_->size : 0;                        \
   } while (0)
+#ifdef ISOLA_OP_STATS
+#define COUNT_OP(h) op_stats::count(h)
+#else
+#define COUNT_OP(h) (void)0
+#endif
 #define DISPATCH()                                    \
   do {                                                \
     const void* h_;                                   \
     std::memcpy(&h_, pc, sizeof h_);                  \
+    COUNT_OP(h_);                                     \
     goto* const_cast<void*>(h_);                      \
   } while (0)
 #define NEXT(n)                                       \
@@ -273,6 +341,10 @@ L_BrI64Nez:
 L_Copy:
   SL(0) = SL(1);
   NEXT(2);
+L_Copy2:
+  SL(0) = SL(1);
+  SL(2) = SL(3);
+  NEXT(4);
 L_Const32:
   SL(0) = W(1);
   NEXT(2);
@@ -345,6 +417,19 @@ L_GlobalSet:
     std::memcpy(mbase + ea, &v, sizeof(T));                             \
     NEXT(4);                                                            \
   }
+#define LOAD_IDX(name, T, PUT, CAST)                                     \
+  L_##name: {                                                           \
+    uint64_t ea = static_cast<uint64_t>(static_cast<uint32_t>(U32(1) + (U32(2) << W(3)))) + W(4); \
+    if (ea + sizeof(T) > msize) TRAP(TrapKind::MemoryOutOfBounds);      \
+    T v;                                                                \
+    std::memcpy(&v, mbase + ea, sizeof(T));                             \
+    PUT(0, static_cast<CAST>(v));                                       \
+    NEXT(5);                                                            \
+  }
+  LOAD_IDX(I32LoadIdx, uint32_t, PUT32, uint32_t)
+  LOAD_IDX(I64LoadIdx, uint64_t, PUT64, uint64_t)
+  LOAD_IDX(I32Load8UIdx, uint8_t, PUT32, uint32_t)
+  LOAD_IDX(I32Load16UIdx, uint16_t, PUT32, uint32_t)
   LOAD_AT(I32LoadAdd, uint32_t, PUT32, uint32_t, U32(1) + U32(2))
   LOAD_AT(I64LoadAdd, uint64_t, PUT64, uint64_t, U32(1) + U32(2))
   LOAD_AT(I32Load8UAdd, uint8_t, PUT32, uint32_t, U32(1) + U32(2))
@@ -663,6 +748,11 @@ L_I64RemU: {
   SHIFTED(I64OrShrU, uint64_t, PUT64, a | (b >> k))
   SHIFTED(I64AddShl, uint64_t, PUT64, a + (b << k))
   SHIFTED(I64AddShrU, uint64_t, PUT64, a + (b >> k))
+  SHIFTED(I32XorRotl, uint32_t, PUT32, a ^ num::i32_rotl(b, k))
+  SHIFTED(I32XorRotr, uint32_t, PUT32, a ^ num::i32_rotr(b, k))
+L_I32Add3:
+  PUT32(0, U32(1) + U32(2) + U32(3));
+  NEXT(4);
 L_I32AddShl:
   PUT32(0, U32(1) + (U32(2) << W(3)));
   NEXT(4);

@@ -55,6 +55,7 @@ struct Last {
   uint32_t dst_word = 0;
   IOp op = IOp::Unreachable;
   uint32_t a = 0, b = 0;  // compare operands (b is an immediate for *Imm forms)
+  uint32_t c = 0;         // I32AddShl: the shift amount
 };
 
 class Lowerer {
@@ -139,7 +140,17 @@ class Lowerer {
   }
   void emit_copy(uint32_t dst, uint32_t src) {
     if (dst == src) return;
-    emit(IOp::Copy);
+    // Two copies in a row run as one instruction, unless a label lies between them.
+    if (last_copy_ != UINT32_MAX && last_copy_ + kHandlerWords + 2 == pos() && last_label_ != pos()) {
+      const void* h = handlers_[static_cast<size_t>(IOp::Copy2)];
+      std::memcpy(&code_->words[last_copy_], &h, sizeof(h));
+      word(dst);
+      word(src);
+      last_copy_ = UINT32_MAX;
+      last_.valid = false;
+      return;
+    }
+    last_copy_ = emit(IOp::Copy);
     word(dst);
     word(src);
   }
@@ -208,6 +219,7 @@ class Lowerer {
     }
   }
   void bind(const std::pair<uint32_t, uint32_t>& p) {
+    last_label_ = pos();
     code_->words[p.second] = static_cast<uint32_t>(static_cast<int32_t>(pos()) - static_cast<int32_t>(p.first));
   }
   // Copies the top `n` values into the slots at heights [base, base+n).
@@ -274,7 +286,7 @@ class Lowerer {
         }
       }
     }
-    if (try_shifted(o) || try_op_load(o)) return;
+    if (try_shifted(o) || try_op_load(o) || try_add3(o)) return;
     uint32_t b = top_slot(0);
     uint32_t a = top_slot(1);
     pop();
@@ -300,6 +312,8 @@ class Lowerer {
   }
   // The fused form of `o` whose right operand is shifted by a constant, or Count.
   static IOp shifted_form(IOp o, IOp shift) {
+    if (o == IOp::I32Xor && shift == IOp::I32RotlImm) return IOp::I32XorRotl;
+    if (o == IOp::I32Xor && shift == IOp::I32RotrImm) return IOp::I32XorRotr;
     bool shl = shift == IOp::I32ShlImm || shift == IOp::I64ShlImm;
     bool i64 = shift == IOp::I64ShlImm || shift == IOp::I64ShrUImm;
     if (!shl && shift != IOp::I32ShrUImm && shift != IOp::I64ShrUImm) return IOp::Count;
@@ -334,8 +348,10 @@ class Lowerer {
       word(d);
       word(base);
       word(l.a);
-      word(l.b & (f >= IOp::I64XorShl && f <= IOp::I64AddShrU ? 63 : 31));
+      uint32_t k = l.b & (f >= IOp::I64XorShl && f <= IOp::I64AddShrU ? 63 : 31);
+      word(k);
       defined(s, s + 2, f, base, l.a);
+      last_.c = k;
       return true;
     }
     return false;
@@ -379,6 +395,31 @@ class Lowerer {
     }
     return false;
   }
+  // i32.add of a value and a sum just computed: a + b + c in one instruction.
+  bool try_add3(IOp o) {
+    if (o != IOp::I32Add) return false;
+    uint32_t h = height();
+    for (uint32_t which = 0; which < 2; ++which) {
+      uint32_t sum_h = which == 0 ? h - 1 : h - 2;
+      uint32_t other_h = which == 0 ? h - 2 : h - 1;
+      if (!last_defines(sum_h) || last_.op != IOp::I32Add) continue;
+      if (vs_[other_h].kind == Entry::Const) continue;
+      Last l = last_;
+      drop_last();
+      uint32_t x = slot(other_h);
+      pop();
+      pop();
+      uint32_t d = push_stack();
+      uint32_t s = emit(IOp::I32Add3);
+      word(d);
+      word(l.a);
+      word(l.b);
+      word(x);
+      defined(s, s + 2);
+      return true;
+    }
+    return false;
+  }
   // The fused form of a load or store whose address is (a + b) or (a + imm).
   static IOp addr_fused(IOp o, bool imm) {
     switch (o) {
@@ -396,6 +437,24 @@ class Lowerer {
   void load(IOp o, Reader& r) {
     r.u32();  // alignment: a hint only
     uint32_t off = r.u32();
+    if (last_defines(height() - 1) && last_.op == IOp::I32AddShl) {
+      IOp f = o == IOp::I32Load ? IOp::I32LoadIdx : o == IOp::I64Load ? IOp::I64LoadIdx
+            : o == IOp::I32Load8U ? IOp::I32Load8UIdx : o == IOp::I32Load16U ? IOp::I32Load16UIdx : IOp::Count;
+      if (f != IOp::Count) {
+        Last l = last_;
+        drop_last();
+        pop();
+        uint32_t d = push_stack();
+        uint32_t s = emit(f);
+        word(d);
+        word(l.a);
+        word(l.b);
+        word(l.c);
+        word(off);
+        defined(s, s + 2);
+        return;
+      }
+    }
     if (last_defines(height() - 1) && (last_.op == IOp::I32Add || last_.op == IOp::I32AddImm)) {
       IOp f = addr_fused(o, last_.op == IOp::I32AddImm);
       if (f != IOp::Count) {
@@ -517,6 +576,8 @@ class Lowerer {
   std::vector<uint32_t>& local_refs_ = sc_.local_refs;
   std::vector<Ctrl>& ctrls_ = sc_.ctrls;
   Last last_;
+  uint32_t last_copy_ = UINT32_MAX;   // start of the most recent Copy, for Copy2
+  uint32_t last_label_ = UINT32_MAX;  // position of the most recent branch target
 };
 
 uint32_t Lowerer::emit_cond_branch(bool when) {
@@ -754,6 +815,7 @@ bool Lowerer::instruction(Reader& r, uint8_t o) {
       c.nparams = np;
       c.nresults = nr;
       c.loop_start = pos();
+      last_label_ = pos();
       last_.valid = false;  // a label: nothing before it may be rewritten
       ctrls_.push_back(std::move(c));
       return true;

@@ -107,4 +107,27 @@
     (f64.sub (f64.load (local.get 0)) (local.get 1)))
   (func (export "i32_add_load") (param i32 i32) (result i32)
     (i32.add (i32.load (local.get 0)) (local.get 1)))
+
+  ;; indexed loads, rotated and three-way operands, merged copies
+  (func (export "load_idx") (param i32 i32) (result i32)
+    (i32.load offset=4 (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 2)))))
+  (func (export "xor_rotl") (param i32 i32) (result i32)
+    (i32.xor (local.get 0) (i32.rotl (local.get 1) (i32.const 8))))
+  (func (export "add3") (param i32 i32 i32) (result i32)
+    (i32.add (local.get 2) (i32.add (local.get 0) (local.get 1))))
+  (func (export "swap") (param i32 i32) (result i32 i32)
+    (local i32)
+    (local.set 2 (local.get 0))
+    (local.set 0 (local.get 1))
+    (local.set 1 (local.get 2))
+    (local.get 0) (local.get 1))
+  ;; the loop head lies between two copies: they must stay separate instructions
+  (func (export "copy_label") (param i32) (result i32)
+    (local i32 i32)
+    (local.set 2 (local.get 0))
+    (loop $l
+      (local.set 1 (local.get 2))
+      (local.set 2 (i32.add (local.get 2) (i32.const -1)))
+      (br_if $l (local.get 2)))
+    (local.get 1))
 )
