@@ -327,42 +327,56 @@ class Lowerer {
       default: return IOp::Count;
     }
   }
-  // A commutative op (add, xor, or) of a value and a constant shift just computed:
-  // a op (b sh k) in one instruction (array indexing, hashing, bit packing).
-  bool try_shifted(IOp o) {
+  // The fused form chosen for a binary op and the instruction that produced one of its
+  // operands: the two trailing operand words, after the destination and the other operand.
+  struct Fused {
+    IOp op = IOp::Count;
+    uint32_t w2 = 0, w3 = 0;
+  };
+  // If the last instruction produced an operand of this binary op (the right one, or either
+  // when `commutative`) and `pick` has a fused form for it, emits that form in place of both:
+  // d, the other operand, w2, w3.
+  template <class Pick>
+  bool fuse_with_last(bool commutative, Pick pick) {
     uint32_t h = height();
-    for (uint32_t which = 0; which < 2; ++which) {
-      uint32_t shl_h = which == 0 ? h - 1 : h - 2;
+    for (uint32_t which = 0; which < (commutative ? 2u : 1u); ++which) {
+      uint32_t made_h = which == 0 ? h - 1 : h - 2;
       uint32_t other_h = which == 0 ? h - 2 : h - 1;
-      if (!last_defines(shl_h)) continue;
-      IOp f = shifted_form(o, last_.op);
-      if (f == IOp::Count) continue;
-      if (vs_[other_h].kind == Entry::Const) continue;  // would emit; keep it simple
-      Last l = last_;
+      if (!last_defines(made_h)) continue;
+      Fused f = pick(last_);
+      if (f.op == IOp::Count) continue;
+      if (vs_[other_h].kind == Entry::Const) continue;  // would emit before the fused op
       drop_last();
-      uint32_t base = slot(other_h);
+      uint32_t other = slot(other_h);
       pop();
       pop();
       uint32_t d = push_stack();
-      uint32_t s = emit(f);
+      uint32_t s = emit(f.op);
       word(d);
-      word(base);
-      word(l.a);
-      uint32_t k = l.b & (f >= IOp::I64XorShl && f <= IOp::I64AddShrU ? 63 : 31);
-      word(k);
-      defined(s, s + 2, f, base, l.a);
-      last_.c = k;
+      word(other);
+      word(f.w2);
+      word(f.w3);
+      defined(s, s + 2, f.op, other, f.w2);
+      last_.c = f.w3;
       return true;
     }
     return false;
   }
-  // A binary op whose right operand is the value a plain load just produced: the op
-  // reads memory itself (x + a[i], x * b[j]). Commutative ops also take a loaded left
-  // operand. Loads of the same width share an IOp (f64.load lowers to I64Load), so the
-  // op's own type decides the arithmetic.
+  // Add, xor and or of a value and a constant shift or rotate just computed:
+  // a op (b sh k) in one instruction (array indexing, hashing, bit packing).
+  bool try_shifted(IOp o) {
+    return fuse_with_last(true, [o](const Last& l) {
+      IOp f = shifted_form(o, l.op);
+      bool i64 = f >= IOp::I64XorShl && f <= IOp::I64AddShrU;
+      return Fused{f, l.a, l.b & (i64 ? 63u : 31u)};
+    });
+  }
+  // A binary op whose operand is the value a plain load just produced: the op reads memory
+  // itself (x + a[i], x * b[j]). Loads of the same width share an IOp (f64.load lowers to
+  // I64Load), so the op's own type decides the arithmetic. Subtraction only takes a loaded
+  // right operand.
   bool try_op_load(IOp o) {
     IOp f, want;
-    bool commutative = true;
     switch (o) {
       case IOp::I32Add: f = IOp::I32AddLoad; want = IOp::I32Load; break;
       case IOp::I64Add: f = IOp::I64AddLoad; want = IOp::I64Load; break;
@@ -370,55 +384,19 @@ class Lowerer {
       case IOp::F32Mul: f = IOp::F32MulLoad; want = IOp::I32Load; break;
       case IOp::F64Add: f = IOp::F64AddLoad; want = IOp::I64Load; break;
       case IOp::F64Mul: f = IOp::F64MulLoad; want = IOp::I64Load; break;
-      case IOp::F64Sub: f = IOp::F64SubLoad; want = IOp::I64Load; commutative = false; break;
+      case IOp::F64Sub: f = IOp::F64SubLoad; want = IOp::I64Load; break;
       default: return false;
     }
-    uint32_t h = height();
-    for (uint32_t which = 0; which < (commutative ? 2u : 1u); ++which) {
-      uint32_t load_h = which == 0 ? h - 1 : h - 2;
-      uint32_t other_h = which == 0 ? h - 2 : h - 1;
-      if (!last_defines(load_h) || last_.op != want) continue;
-      if (vs_[other_h].kind == Entry::Const) continue;  // would emit before the fused op
-      Last l = last_;
-      drop_last();
-      uint32_t x = slot(other_h);
-      pop();
-      pop();
-      uint32_t d = push_stack();
-      uint32_t s = emit(f);
-      word(d);
-      word(x);
-      word(l.a);
-      word(l.b);
-      defined(s, s + 2);
-      return true;
-    }
-    return false;
+    return fuse_with_last(o != IOp::F64Sub, [f, want](const Last& l) {
+      return l.op == want ? Fused{f, l.a, l.b} : Fused{};  // address slot, offset
+    });
   }
   // i32.add of a value and a sum just computed: a + b + c in one instruction.
   bool try_add3(IOp o) {
     if (o != IOp::I32Add) return false;
-    uint32_t h = height();
-    for (uint32_t which = 0; which < 2; ++which) {
-      uint32_t sum_h = which == 0 ? h - 1 : h - 2;
-      uint32_t other_h = which == 0 ? h - 2 : h - 1;
-      if (!last_defines(sum_h) || last_.op != IOp::I32Add) continue;
-      if (vs_[other_h].kind == Entry::Const) continue;
-      Last l = last_;
-      drop_last();
-      uint32_t x = slot(other_h);
-      pop();
-      pop();
-      uint32_t d = push_stack();
-      uint32_t s = emit(IOp::I32Add3);
-      word(d);
-      word(l.a);
-      word(l.b);
-      word(x);
-      defined(s, s + 2);
-      return true;
-    }
-    return false;
+    return fuse_with_last(true, [](const Last& l) {
+      return l.op == IOp::I32Add ? Fused{IOp::I32Add3, l.a, l.b} : Fused{};
+    });
   }
   // The fused form of a load or store whose address is (a + b) or (a + imm).
   static IOp addr_fused(IOp o, bool imm) {
