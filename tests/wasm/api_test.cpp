@@ -256,6 +256,19 @@ TEST(ApiLinkTest, ReportsUnknownAndIncompatibleImports) {
   EXPECT_NE(pre.error().message.find("incompatible import type for env.add"), std::string::npos);
 }
 
+TEST(ApiLimitTest, RefusesTablesPastTheEngineLimit) {
+  isola::Engine engine;
+  auto m = isola::Module::load(engine, read_wasm("bigtable.wasm"));
+  ASSERT_TRUE(m.ok()) << m.error().message;  // valid wasm: the limit is the engine's
+  auto pre = isola::Linker(engine).prelink(*m);
+  ASSERT_TRUE(pre.ok());
+  isola::Store store(engine);
+  auto inst = pre->instantiate(store);
+  ASSERT_FALSE(inst.ok());
+  EXPECT_FALSE(inst.error().trap.has_value());
+  EXPECT_NE(inst.error().message.find("past the engine's limit"), std::string::npos) << inst.error().message;
+}
+
 TEST(ApiLoadTest, RejectsBadModulesWithOffsets) {
   isola::Engine engine;
   std::vector<uint8_t> bad = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60};

@@ -227,6 +227,11 @@ Expected<Instance, InstancePre::InstantiateError> InstancePre::instantiate(Store
       inst.funcs[i] = &f;
     }
     for (uint32_t i = m.num_imported_tables; i < m.tables.size(); ++i) {
+      if (m.tables[i].limits.min > rt::kMaxTableElements)
+        return InstantiateError{"table " + std::to_string(i) + " needs " + std::to_string(m.tables[i].limits.min) +
+                                    " elements, past the engine's limit of " +
+                                    std::to_string(rt::kMaxTableElements),
+                                std::nullopt};
       auto t = std::make_unique<rt::TableInst>();
       t->type = m.tables[i];
       t->store = &sd;

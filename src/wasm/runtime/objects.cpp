@@ -68,9 +68,7 @@ int64_t TableInst::grow(uint32_t delta, uint64_t init) {
   uint64_t old = elems.size();
   uint64_t n = old + delta;
   if (n > max()) return -1;
-  // Tables have no address-space trick; cap what one grow may allocate so a guest cannot
-  // ask for billions of entries.
-  if (n > (1u << 24)) return -1;
+  if (n > kMaxTableElements) return -1;
   try {
     elems.resize(n, init);
   } catch (const std::bad_alloc&) {

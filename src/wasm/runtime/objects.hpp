@@ -64,6 +64,11 @@ struct MemoryInst {
   int64_t grow(uint32_t delta);
 };
 
+// Tables have no address-space trick (unlike memories), so the engine bounds how many
+// elements one table may hold: a module cannot make the host allocate gigabytes by
+// declaring or growing a table. 2^24 elements is 128 MiB of references.
+constexpr uint32_t kMaxTableElements = 1u << 24;
+
 struct TableInst {
   TableType type;
   StoreData* store = nullptr;
