@@ -56,7 +56,8 @@ TEST_F(FusionTest, LoweringChoosesTheFusedForms) {
       {15, "I64LtUImm "},      {17, "I32RotlImm "},     {18, "I64RotrImm "},   {19, "I64MulImm "},
       {20, "BrI32LtS "},       {21, "BrI64GtSImm "},    {22, "BrI32LtU "},     {23, "BrI64Nez "},
       {28, "F64MulLoad "},     {29, "F64SubLoad "},     {31, "I32AddLoad "},     {32, "I32LoadIdx "},
-      {33, "I32XorRotl "},     {34, "I32Add3 "},        {35, "Copy2 "},
+      {33, "I32XorRotl "},     {34, "I32Add3 "},        {35, "Copy2 "},      {37, "F64DivImm "},
+      {38, "F32SubImm "},
   };
   for (const auto& [func, op] : expected)
     EXPECT_NE(module_->disassemble(func).find(op), std::string::npos) << "function " << func << " lacks " << op;
@@ -104,6 +105,19 @@ TEST_F(FusionTest, IndexedLoadsRotatesSumsAndCopies) {
   EXPECT_EQ(sw[0].i32(), 9);
   EXPECT_EQ(sw[1].i32(), 7);
   EXPECT_EQ(u32("copy_label", {I(5)}), 1u);
+}
+
+TEST_F(FusionTest, FloatImmediates) {
+  auto r = call("f64_div_imm", {Value::f64(10.0)});
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].f64(), 2.5);
+  r = call("f32_sub_imm", {Value::f32(1.0f)});
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].f32(), 0.75f);
+  // A NaN operand stays a NaN with its payload's quiet form, as in the general form.
+  r = call("f64_div_imm", {Value::f64_bits(0x7FF0000000001234ull)});
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].bits() & 0x7FF8000000000000ull, 0x7FF8000000000000ull);
 }
 
 TEST_F(FusionTest, ConstantStores) {

@@ -86,6 +86,9 @@ namespace isola::interp {
   /* a binary op whose right operand is loaded here: d a addr off = a op mem[addr+off] */  \
   X(I32AddLoad, 4) X(I64AddLoad, 4) X(F32AddLoad, 4) X(F32MulLoad, 4) X(F64AddLoad, 4)     \
   X(F64SubLoad, 4) X(F64MulLoad, 4)                                                        \
+  /* float arithmetic with a constant right operand: d a imm / d a lo hi */                \
+  X(F32AddImm, 3) X(F32SubImm, 3) X(F32MulImm, 3) X(F32DivImm, 3)                          \
+  X(F64AddImm, 4) X(F64SubImm, 4) X(F64MulImm, 4) X(F64DivImm, 4)                          \
   /* stores of a constant: a imm off (i64: imm sign-extended) */                           \
   X(I32StoreImm, 3) X(I64StoreImm, 3) X(I32Store8Imm, 3) X(I32Store16Imm, 3)               \
   /* address arithmetic fused into its user */                                             \

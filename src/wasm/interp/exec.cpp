@@ -778,6 +778,28 @@ L_I32AddShl:
     PUTF(0, static_cast<T>(expr));     \
     NEXT(2);                           \
   }
+#define FBIN_IMM32(name, expr)                                          \
+  L_##name: {                                                           \
+    float a = f32_of(SL(1));                                            \
+    float b = f32_of(W(2));                                             \
+    PUTF(0, static_cast<float>(expr));                                  \
+    NEXT(3);                                                            \
+  }
+#define FBIN_IMM64(name, expr)                                          \
+  L_##name: {                                                           \
+    double a = f64_of(SL(1));                                           \
+    double b = f64_of(static_cast<uint64_t>(W(2)) | (static_cast<uint64_t>(W(3)) << 32)); \
+    PUTF(0, static_cast<double>(expr));                                 \
+    NEXT(4);                                                            \
+  }
+  FBIN_IMM32(F32AddImm, a + b)
+  FBIN_IMM32(F32SubImm, a - b)
+  FBIN_IMM32(F32MulImm, a * b)
+  FBIN_IMM32(F32DivImm, a / b)
+  FBIN_IMM64(F64AddImm, a + b)
+  FBIN_IMM64(F64SubImm, a - b)
+  FBIN_IMM64(F64MulImm, a * b)
+  FBIN_IMM64(F64DivImm, a / b)
   FCMP(F32Eq, float, ==)
   FCMP(F32Ne, float, !=)
   FCMP(F32Lt, float, <)

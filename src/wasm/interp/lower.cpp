@@ -298,6 +298,25 @@ class Lowerer {
     word(b);
     defined(s, s + 2, o, a, b);
   }
+  // Float arithmetic whose right operand is a constant takes it as an immediate (operand
+  // order is kept, so NaN propagation is exactly that of the general form).
+  void float_binop(IOp o, IOp imm_form, bool is64) {
+    if (vs_.back().kind != Entry::Const) {
+      binop(o);
+      return;
+    }
+    uint64_t imm = vs_.back().imm;
+    uint32_t a = top_slot(1);
+    pop();
+    pop();
+    uint32_t d = push_stack();
+    uint32_t s = emit(imm_form);
+    word(d);
+    word(a);
+    word(static_cast<uint32_t>(imm));
+    if (is64) word(static_cast<uint32_t>(imm >> 32));
+    defined(s, s + 2);
+  }
   static bool is_i64_imm(IOp o) {
     switch (o) {
       case IOp::I64AddImm: case IOp::I64AndImm: case IOp::I64ShlImm: case IOp::I64ShrSImm:
@@ -533,6 +552,7 @@ class Lowerer {
     std::vector<Patch> patches;
     std::vector<uint32_t> depths;
   };
+  // One Lowerer at a time per thread: lowering runs no guest code, so it never nests.
   static Scratch& scratch() {
     thread_local Scratch s;
     s.vs.clear();
@@ -1130,10 +1150,10 @@ bool Lowerer::instruction(Reader& r, uint8_t o) {
     case op::F32Trunc: unop(IOp::F32Trunc); return true;
     case op::F32Nearest: unop(IOp::F32Nearest); return true;
     case op::F32Sqrt: unop(IOp::F32Sqrt); return true;
-    case op::F32Add: binop(IOp::F32Add); return true;
-    case op::F32Sub: binop(IOp::F32Sub); return true;
-    case op::F32Mul: binop(IOp::F32Mul); return true;
-    case op::F32Div: binop(IOp::F32Div); return true;
+    case op::F32Add: float_binop(IOp::F32Add, IOp::F32AddImm, false); return true;
+    case op::F32Sub: float_binop(IOp::F32Sub, IOp::F32SubImm, false); return true;
+    case op::F32Mul: float_binop(IOp::F32Mul, IOp::F32MulImm, false); return true;
+    case op::F32Div: float_binop(IOp::F32Div, IOp::F32DivImm, false); return true;
     case op::F32Min: binop(IOp::F32Min); return true;
     case op::F32Max: binop(IOp::F32Max); return true;
     case op::F32Copysign: binop(IOp::F32Copysign); return true;
@@ -1144,10 +1164,10 @@ bool Lowerer::instruction(Reader& r, uint8_t o) {
     case op::F64Trunc: unop(IOp::F64Trunc); return true;
     case op::F64Nearest: unop(IOp::F64Nearest); return true;
     case op::F64Sqrt: unop(IOp::F64Sqrt); return true;
-    case op::F64Add: binop(IOp::F64Add); return true;
-    case op::F64Sub: binop(IOp::F64Sub); return true;
-    case op::F64Mul: binop(IOp::F64Mul); return true;
-    case op::F64Div: binop(IOp::F64Div); return true;
+    case op::F64Add: float_binop(IOp::F64Add, IOp::F64AddImm, true); return true;
+    case op::F64Sub: float_binop(IOp::F64Sub, IOp::F64SubImm, true); return true;
+    case op::F64Mul: float_binop(IOp::F64Mul, IOp::F64MulImm, true); return true;
+    case op::F64Div: float_binop(IOp::F64Div, IOp::F64DivImm, true); return true;
     case op::F64Min: binop(IOp::F64Min); return true;
     case op::F64Max: binop(IOp::F64Max); return true;
     case op::F64Copysign: binop(IOp::F64Copysign); return true;

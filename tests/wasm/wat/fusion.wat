@@ -130,4 +130,10 @@
       (local.set 2 (i32.add (local.get 2) (i32.const -1)))
       (br_if $l (local.get 2)))
     (local.get 1))
+
+  ;; float arithmetic with a constant right operand
+  (func (export "f64_div_imm") (param f64) (result f64)
+    (f64.div (local.get 0) (f64.const 4)))
+  (func (export "f32_sub_imm") (param f32) (result f32)
+    (f32.sub (local.get 0) (f32.const 0.25)))
 )
