@@ -258,7 +258,7 @@ class Lowerer {
     uint32_t s = emit(o);
     word(d);
     word(a);
-    defined(s, s + 2);
+    defined(s, s + 2, o, a);  // eqz + branch fuse through this record
   }
   void binop(IOp o, IOp imm_form = IOp::Count, bool commutative = false) {
     Entry& rb = vs_[height() - 1];
@@ -1057,7 +1057,7 @@ bool Lowerer::instruction(Reader& r, uint8_t o) {
     case op::F32Const: push_const(r.f32_bits()); return true;
     case op::F64Const: push_const(r.f64_bits()); return true;
 
-    case op::I32Eqz: unop(IOp::I32Eqz); last_.op = IOp::I32Eqz; last_.a = code_->words[last_.start + 3]; return true;
+    case op::I32Eqz: unop(IOp::I32Eqz); return true;
     case op::I32Eq: binop(IOp::I32Eq, IOp::I32EqImm, true); return true;
     case op::I32Ne: binop(IOp::I32Ne, IOp::I32NeImm, true); return true;
     case op::I32LtS: binop(IOp::I32LtS, IOp::I32LtSImm); return true;
@@ -1068,7 +1068,7 @@ bool Lowerer::instruction(Reader& r, uint8_t o) {
     case op::I32LeU: binop(IOp::I32LeU, IOp::I32LeUImm); return true;
     case op::I32GeS: binop(IOp::I32GeS, IOp::I32GeSImm); return true;
     case op::I32GeU: binop(IOp::I32GeU, IOp::I32GeUImm); return true;
-    case op::I64Eqz: unop(IOp::I64Eqz); last_.op = IOp::I64Eqz; last_.a = code_->words[last_.start + 3]; return true;
+    case op::I64Eqz: unop(IOp::I64Eqz); return true;
     case op::I64Eq: binop(IOp::I64Eq, IOp::I64EqImm, true); return true;
     case op::I64Ne: binop(IOp::I64Ne, IOp::I64NeImm, true); return true;
     case op::I64LtS: binop(IOp::I64LtS, IOp::I64LtSImm); return true;
