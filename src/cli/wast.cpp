@@ -556,30 +556,22 @@ class Script {
                 ", expected " + want);
   }
 
-  Outcome assert_trap(const json& c) {
-    const json& a = at(c, "action");
-    const std::string text = str(c, "text");
-    ActionResult r = act(a);
-    if (r.error) return fail("assert_trap " + describe(a) + ": " + *r.error);
-    if (!r.trap)
-      return fail("assert_trap " + describe(a) + ": returned " +
-                  list(r.values, [&](const Value& v) { return show(v); }) + ", expected trap \"" + text + "\"");
-    if (!trap_matches(*r.trap, text))
-      return fail("assert_trap " + describe(a) + ": trap \"" + r.trap->to_string() + "\", expected \"" + text + "\"");
-    return pass();
-  }
+  Outcome assert_trap(const json& c) { return expect_trap(c, "assert_trap", false); }
+  Outcome assert_exhaustion(const json& c) { return expect_trap(c, "assert_exhaustion", true); }
 
-  Outcome assert_exhaustion(const json& c) {
+  // assert_trap and assert_exhaustion: the action must trap with the expected text
+  // (and, for exhaustion, with "call stack exhausted").
+  Outcome expect_trap(const json& c, const char* what, bool exhaustion) {
     const json& a = at(c, "action");
     const std::string text = str(c, "text");
+    const std::string head = std::string(what) + " " + describe(a);
     ActionResult r = act(a);
-    if (r.error) return fail("assert_exhaustion " + describe(a) + ": " + *r.error);
+    if (r.error) return fail(head + ": " + *r.error);
     if (!r.trap)
-      return fail("assert_exhaustion " + describe(a) + ": returned " +
-                  list(r.values, [&](const Value& v) { return show(v); }) + ", expected trap \"" + text + "\"");
-    if (r.trap->kind != TrapKind::CallStackExhausted || !trap_matches(*r.trap, text))
-      return fail("assert_exhaustion " + describe(a) + ": trap \"" + r.trap->to_string() + "\", expected \"" + text +
-                  "\"");
+      return fail(head + ": returned " + list(r.values, [&](const Value& v) { return show(v); }) +
+                  ", expected trap \"" + text + "\"");
+    if ((exhaustion && r.trap->kind != TrapKind::CallStackExhausted) || !trap_matches(*r.trap, text))
+      return fail(head + ": trap \"" + r.trap->to_string() + "\", expected \"" + text + "\"");
     return pass();
   }
 
