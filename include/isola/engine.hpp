@@ -489,9 +489,11 @@ class Store {
   Memory create_memory(const MemoryType& t);
   Global create_global(const GlobalType& t, const Value& v);
 
-  // One pointer of embedder data (the WASI kernel keeps its per-instance state here).
-  void set_user_data(void* p);
-  void* user_data() const;
+  // Embedder data, one pointer per key. Each layer uses the address of one of its own
+  // objects as its key (the WASI kernel keeps its per-instance state here), so layers never
+  // overwrite each other's data. Setting nullptr removes the entry.
+  void set_data(const void* key, void* p);
+  void* data(const void* key) const;  // nullptr when unset
 
   rt::StoreData* raw() const { return d_.get(); }
 

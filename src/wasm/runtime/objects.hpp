@@ -130,7 +130,7 @@ struct StoreData {
   std::deque<std::unique_ptr<GlobalInst>> globals;
   std::deque<std::unique_ptr<InstanceData>> instances;
   ExecStack stack;
-  void* user_data = nullptr;
+  std::vector<std::pair<const void*, void*>> embedder_data;  // Store::set_data
   Store* owner = nullptr;
 
   ExecStack& exec();  // allocates the value stack on first use

@@ -71,8 +71,21 @@ Store::Store(const Engine& engine) : d_(std::make_unique<rt::StoreData>()) {
 }
 Store::~Store() = default;
 const Engine& Store::engine() const { return *d_->engine; }
-void Store::set_user_data(void* p) { d_->user_data = p; }
-void* Store::user_data() const { return d_->user_data; }
+void Store::set_data(const void* key, void* p) {
+  auto& v = d_->embedder_data;
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    if (it->first != key) continue;
+    if (p) it->second = p;
+    else v.erase(it);
+    return;
+  }
+  if (p) v.emplace_back(key, p);
+}
+void* Store::data(const void* key) const {
+  for (const auto& [k, p] : d_->embedder_data)
+    if (k == key) return p;
+  return nullptr;
+}
 
 Func Store::create_func(HostFunc f) {
   auto fi = std::make_unique<rt::FuncInst>();
