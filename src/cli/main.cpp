@@ -1,4 +1,5 @@
 // `isola`: one binary, one subcommand per job. Each subcommand lives in its own file.
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <span>
@@ -55,6 +56,8 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, stderr);
     return isola::cli::kExitUsage;
   }
+  // A guest writing to a closed pipe or socket gets EPIPE; it must not kill the host.
+  std::signal(SIGPIPE, SIG_IGN);
   // Nothing a module or a test script does may take the command down with an exception.
   try {
     int rc = dispatch(argv[1], std::span<char* const>(argv + 2, static_cast<size_t>(argc - 2)));
