@@ -18,6 +18,8 @@ PACKAGES=(
   wabt binaryen nodejs
   # benchmarks
   hyperfine dpkg-dev
+  # end-to-end tests (tests/e2e): tclsh generates SQLite's amalgamation from its sources
+  tcl
 )
 
 missing=()
