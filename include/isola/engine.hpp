@@ -7,6 +7,7 @@
 //   auto pre = linker.prelink(*module);                               // resolve imports once
 //   isola::Store store(engine);                                       // one per thread/request
 //   auto inst = pre->instantiate(store);                              // cheap, repeatable
+//   store.set_timeout(std::chrono::milliseconds(100));                // optional CPU limits
 //   auto out = inst->get_func("add")->call(store, {isola::Value::i32(1), isola::Value::i32(2)});
 //   if (!out) std::cerr << out.error().to_string();                   // traps are values
 //
@@ -15,6 +16,7 @@
 // created in it, is used by one thread at a time. See docs/embedding.md.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -42,6 +44,7 @@ struct InstanceData;
 struct PreData;
 struct LinkerData;
 struct CallContext;
+struct InterruptState;
 }  // namespace rt
 
 // ---------------------------------------------------------------------------------------
@@ -108,6 +111,9 @@ enum class TrapKind : uint8_t {
   CallStackExhausted,
   Host,  // raised by a host function; `message` says why
   Exit,  // a host function asked the guest to exit (WASI proc_exit); see exit_code
+  OutOfFuel,         // "out of fuel": the store's fuel ran out (Store::set_fuel)
+  Interrupted,       // "interrupted": InterruptHandle::interrupt() stopped the guest
+  DeadlineExceeded,  // "deadline exceeded": the store's deadline passed (Store::set_deadline)
 };
 // The spec's wording: "unreachable", "integer overflow", "out of bounds memory access", ...
 const char* to_string(TrapKind k);
@@ -154,6 +160,11 @@ class Engine {
     uint32_t max_call_depth = 20'000;
     // 64-bit slots of operand/locals stack per store.
     uint32_t value_stack_slots = 1u << 20;
+    // Wasm calls do not use the native stack, but host -> wasm -> host -> ... re-entry does.
+    // Each entry into wasm from the host checks that at least this much of the thread's
+    // native stack (at most a quarter of it, for small stacks) is still free, and traps
+    // with "call stack exhausted" otherwise, instead of overflowing into a crash.
+    uint32_t native_stack_margin = 256 * 1024;
   };
   Engine();
   explicit Engine(Config c);
@@ -475,6 +486,30 @@ HostFunc host_func(F f) {
 // ---------------------------------------------------------------------------------------
 // Stores, linking and instantiation
 
+// Stops a store's guest from any thread (like wasmtime's epoch interruption). Get one from
+// Store::interrupt_handle(); copies share the target. It stays safe to use after its store
+// is gone (it then does nothing), so a watchdog may outlive the stores it watches.
+class InterruptHandle {
+ public:
+  InterruptHandle() = default;
+  explicit operator bool() const { return s_ != nullptr; }
+  // Asks the guest running in the store to stop: it traps with TrapKind::Interrupted at its
+  // next loop back-edge or function entry (within microseconds, unless it is inside a host
+  // function or one bulk memory/table operation, which are not interrupted). With no
+  // guest running, the next call into the store traps that way as soon as it starts. The
+  // request is used up by the trap it causes. Thread-safe and lock-free (also safe in a
+  // signal handler).
+  void interrupt() const;
+  // Whether a stop request (interrupt() or a passed deadline) is waiting for the guest to
+  // notice it. Long-running host functions may poll this to give up early.
+  bool pending() const;
+
+ private:
+  friend class Store;
+  explicit InterruptHandle(std::shared_ptr<rt::InterruptState> s) : s_(std::move(s)) {}
+  std::shared_ptr<rt::InterruptState> s_;
+};
+
 class Store {
  public:
   explicit Store(const Engine& engine);
@@ -494,6 +529,34 @@ class Store {
   // overwrite each other's data. Setting nullptr removes the entry.
   void set_data(const void* key, void* p);
   void* data(const void* key) const;  // nullptr when unset
+
+  // --- Limits on guest CPU time (see docs/embedding.md, "Limits") ------------------------
+  //
+  // Fuel is a deterministic count of executed work: the same calls with the same inputs
+  // always consume the same fuel. A unit is about one wasm instruction: entering a function
+  // costs its instructions outside loops, each loop iteration (a branch back to the loop's
+  // head) costs the instructions from the head to that branch, and bulk memory and table
+  // operations also cost 1 per 64 bytes or 8 elements. A charge that exceeds what is left
+  // traps with TrapKind::OutOfFuel and leaves 0; refuel and the instance can be called
+  // again. The store is unmetered by default. Host functions consume no fuel themselves;
+  // guest calls they make draw on the same store's fuel, and a host function may refuel:
+  // its caller goes on with what is left when it returns.
+  void set_fuel(uint64_t units);           // meter from now on, with `units` left
+  void add_fuel(uint64_t units);           // refuel (starts metering from 0 if unmetered)
+  void disable_fuel();                     // back to unmetered
+  std::optional<uint64_t> fuel_remaining() const;  // nullopt when unmetered
+
+  // A handle that stops this store's guest from another thread (see InterruptHandle).
+  InterruptHandle interrupt_handle() const;
+  // A wall-clock limit built on interruption: once `deadline` passes, the running guest (or
+  // the next to run, if none is) traps with TrapKind::DeadlineExceeded within about a
+  // millisecond. One process-wide timer thread serves every store's deadline. The
+  // deadline stays armed until it fires, is replaced or is cleared, so a per-call limit is
+  // set_timeout() before the call and clear_deadline() after it. Setting or clearing a
+  // deadline also drops one that has passed but not yet stopped a guest.
+  void set_deadline(std::chrono::steady_clock::time_point deadline);
+  void set_timeout(std::chrono::steady_clock::duration timeout);  // deadline = now + timeout
+  void clear_deadline();
 
   rt::StoreData* raw() const { return d_.get(); }
 

@@ -2,6 +2,7 @@
 // parsing and printing of wasm values on the command line.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -37,6 +38,11 @@ Expected<Value> parse_value(ValType t, std::string_view text);
 std::string format_value(const Value& v);
 std::string format_f32_bits(uint32_t bits);
 std::string format_f64_bits(uint64_t bits);
+
+// "500ms", "2s", "1.5m", "250us"; a bare number is seconds.
+Expected<std::chrono::nanoseconds> parse_duration(std::string_view text);
+// "65536", "64KiB", "256MiB", "4GiB" (K/M/G are binary; KB/MB/GB decimal).
+Expected<uint64_t> parse_size(std::string_view text);
 
 // `path: message`, unless the message already starts with the path.
 std::string with_path(const std::string& path, const std::string& message);

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -40,6 +41,9 @@ constexpr const char* kRunUsage =
     "                      after the directories; port 0 picks one and prints it on stderr\n"
     "  --invoke FUNC       call the exported function FUNC instead of _start\n"
     "  --trace-wasi        print every WASI call on stderr: arguments, result, duration\n"
+    "  --fuel N            stop the guest (trap \"out of fuel\") after about N wasm instructions\n"
+    "  --timeout DURATION  stop the guest (trap \"deadline exceeded\") after DURATION of wall\n"
+    "                      time (500ms, 2s, 1.5m; a bare number is seconds)\n"
     "  --deny-wasi NAMES   comma-separated WASI calls that fail with ENOTCAPABLE\n"
     "  -h, --help          show this help\n"
     "\n"
@@ -132,6 +136,8 @@ int listen_on(const std::string& addr, std::string& err) {
 
 struct RunOptions {
   std::optional<std::string> invoke;
+  std::optional<uint64_t> fuel;
+  std::optional<std::chrono::nanoseconds> timeout;
   wasi::Config wasi;
   std::vector<std::string> listen;
   bool inherit_env = false;
@@ -182,6 +188,15 @@ long parse_options(std::span<char* const> args, RunOptions& o) {
       if (r < 0 || v.find('=') == std::string::npos || v.front() == '=')
         return -1 - usage_error("--env needs NAME=VALUE");
       o.env.push_back(v);
+    } else if ((r = value(a, "--fuel", v)) != 0) {
+      Expected<Value> n = parse_value(ValType::I64, v);
+      if (r < 0 || !n || v.front() == '-') return -1 - usage_error("--fuel needs a number of units");
+      o.fuel = static_cast<uint64_t>(n->i64());
+    } else if ((r = value(a, "--timeout", v)) != 0) {
+      if (r < 0) return -1 - usage_error("--timeout needs a duration (500ms, 2s, 1.5m)");
+      auto d = parse_duration(v);
+      if (!d) return -1 - usage_error("--timeout " + d.error().message);
+      o.timeout = *d;
     } else if ((r = value(a, "--listen", v)) != 0) {
       if (r < 0) return -1 - usage_error("--listen needs an address (HOST:PORT)");
       o.listen.push_back(v);
@@ -276,6 +291,9 @@ int cmd_run(std::span<char* const> args) {
   }
   Store store(engine);
   (*ctx)->attach(store);
+  // The limits cover everything the guest runs: its start function, _initialize, the call.
+  if (o.fuel) store.set_fuel(*o.fuel);
+  if (o.timeout) store.set_timeout(*o.timeout);
   auto inst = pre->instantiate(store);
   if (!inst) {
     if (inst.error().trap) return report_trap(*inst.error().trap);

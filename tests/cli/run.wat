@@ -5,4 +5,6 @@
   (func (export "echo") (param i32 i64 f32 f64) (result i32 i64 f32 f64)
     (local.get 0) (local.get 1) (local.get 2) (local.get 3))
   (func (export "_start"))
+  ;; Never returns: for --fuel and --timeout.
+  (func (export "spin") (loop (br 0)))
 )

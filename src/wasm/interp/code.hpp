@@ -16,26 +16,42 @@
 
 namespace isola::interp {
 
+// The conditional branches, as F(X, name, operand words). Each exists in two forms: the
+// plain one, and Loop<name>, taken at a loop's back-edge (see ISOLA_IOP_LOOP below).
+#define ISOLA_COND_BRANCHES(F, X)                                                          \
+  F(X, BrIf, 2) /* a t */ F(X, BrUnless, 2)                                                \
+  /* compare-and-branch fusions: a b t / a imm t */                                        \
+  F(X, BrI32Eq, 3) F(X, BrI32Ne, 3) F(X, BrI32LtS, 3) F(X, BrI32LtU, 3) F(X, BrI32GtS, 3)  \
+  F(X, BrI32GtU, 3) F(X, BrI32LeS, 3) F(X, BrI32LeU, 3) F(X, BrI32GeS, 3)                  \
+  F(X, BrI32GeU, 3)                                                                        \
+  F(X, BrI32EqImm, 3) F(X, BrI32NeImm, 3) F(X, BrI32LtSImm, 3) F(X, BrI32LtUImm, 3)        \
+  F(X, BrI32GtSImm, 3) F(X, BrI32GtUImm, 3) F(X, BrI32LeSImm, 3) F(X, BrI32LeUImm, 3)      \
+  F(X, BrI32GeSImm, 3) F(X, BrI32GeUImm, 3)                                                \
+  F(X, BrI64Eq, 3) F(X, BrI64Ne, 3) F(X, BrI64LtS, 3) F(X, BrI64LtU, 3) F(X, BrI64GtS, 3)  \
+  F(X, BrI64GtU, 3) F(X, BrI64LeS, 3) F(X, BrI64LeU, 3) F(X, BrI64GeS, 3)                  \
+  F(X, BrI64GeU, 3)                                                                        \
+  F(X, BrI64Eqz, 2) F(X, BrI64Nez, 2)                                                      \
+  F(X, BrI64EqImm, 3) F(X, BrI64NeImm, 3) F(X, BrI64LtSImm, 3) F(X, BrI64LtUImm, 3)        \
+  F(X, BrI64GtSImm, 3) F(X, BrI64GtUImm, 3) F(X, BrI64LeSImm, 3) F(X, BrI64LeUImm, 3)      \
+  F(X, BrI64GeSImm, 3) F(X, BrI64GeUImm, 3)
+#define ISOLA_IOP_PLAIN(X, name, n) X(name, n)
+// A branch back to a loop's head has one more operand word: the fuel the iteration costs.
+// Loop back-edges and function entries are where a running guest notices a stop request
+// (interrupt, deadline) or runs out of fuel: every unbounded execution passes one of them
+// again and again. Giving back-edges their own operations keeps the check out of forward
+// branches and needs no extra dispatch at the loop head.
+#define ISOLA_IOP_LOOP(X, name, n) X(Loop##name, n + 1)
+
 // X(name, operand words). Operand layouts: d = destination slot, a/b/c = source slots,
-// imm = 32-bit immediate, lo/hi = 64-bit immediate, t = branch offset, off = memarg offset.
+// imm = 32-bit immediate, lo/hi = 64-bit immediate, t = branch offset, off = memarg offset,
+// cost = fuel charged per loop iteration.
 #define ISOLA_IOPS(X)                                                                      \
   /* control */                                                                            \
-  X(Unreachable, 0) X(Br, 1) /* t */ X(BrIf, 2) /* a t */ X(BrUnless, 2)                   \
+  X(Unreachable, 0) X(Br, 1) /* t */ X(LoopBr, 2) /* t cost */                             \
+  ISOLA_COND_BRANCHES(ISOLA_IOP_PLAIN, X) ISOLA_COND_BRANCHES(ISOLA_IOP_LOOP, X)            \
   X(BrTable, 2) /* a n, then n+1 offsets (variable length) */                              \
   X(Return, 0) X(Call, 2) /* fidx frame */ X(CallImport, 2) /* fidx frame */               \
   X(CallIndirect, 4) /* typeid table a frame */                                            \
-  /* compare-and-branch fusions: a b t / a imm t */                                        \
-  X(BrI32Eq, 3) X(BrI32Ne, 3) X(BrI32LtS, 3) X(BrI32LtU, 3) X(BrI32GtS, 3)                 \
-  X(BrI32GtU, 3) X(BrI32LeS, 3) X(BrI32LeU, 3) X(BrI32GeS, 3) X(BrI32GeU, 3)               \
-  X(BrI32EqImm, 3) X(BrI32NeImm, 3) X(BrI32LtSImm, 3) X(BrI32LtUImm, 3)                    \
-  X(BrI32GtSImm, 3) X(BrI32GtUImm, 3) X(BrI32LeSImm, 3) X(BrI32LeUImm, 3)                  \
-  X(BrI32GeSImm, 3) X(BrI32GeUImm, 3)                                                      \
-  X(BrI64Eq, 3) X(BrI64Ne, 3) X(BrI64LtS, 3) X(BrI64LtU, 3) X(BrI64GtS, 3)                 \
-  X(BrI64GtU, 3) X(BrI64LeS, 3) X(BrI64LeU, 3) X(BrI64GeS, 3) X(BrI64GeU, 3)               \
-  X(BrI64Eqz, 2) X(BrI64Nez, 2)                                                            \
-  X(BrI64EqImm, 3) X(BrI64NeImm, 3) X(BrI64LtSImm, 3) X(BrI64LtUImm, 3)                    \
-  X(BrI64GtSImm, 3) X(BrI64GtUImm, 3) X(BrI64LeSImm, 3) X(BrI64LeUImm, 3)                  \
-  X(BrI64GeSImm, 3) X(BrI64GeUImm, 3)                                                      \
   /* data movement */                                                                      \
   X(Copy, 2) /* d a */ X(Const32, 2) /* d imm */ X(Const64, 3) /* d lo hi */               \
   X(Copy2, 4) /* d a d2 a2: two copies in order */                                         \
@@ -137,12 +153,26 @@ struct Code {
   uint32_t num_locals = 0;   // declared locals, zeroed on entry
   uint32_t num_results = 0;
   uint32_t frame_slots = 0;  // params + locals + deepest operand stack
+  // Fuel charged on entry: the function's wasm instructions outside loops (at least 1).
+  // Loop iterations pay at their back-edge (the Loop* branches' cost operand).
+  uint32_t entry_cost = 1;
   // (word index, wasm byte offset) for every emitted instruction, in word order,
   // so a trap can say where it happened.
   std::vector<std::pair<uint32_t, uint32_t>> offsets;
 
   uint32_t wasm_offset(const uint32_t* pc) const;
 };
+
+// The back-edge form of a branch (LoopBr for Br, LoopBrIf for BrIf, ...), or Count.
+constexpr IOp loop_form(IOp o) {
+  switch (o) {
+    case IOp::Br: return IOp::LoopBr;
+#define ISOLA_IOP_LOOP_CASE(X, name, n) case IOp::name: return IOp::Loop##name;
+    ISOLA_COND_BRANCHES(ISOLA_IOP_LOOP_CASE, _)
+#undef ISOLA_IOP_LOOP_CASE
+    default: return IOp::Count;
+  }
+}
 
 // The handler address of each IOp (filled by the interpreter on first use).
 const void* const* handler_table();

@@ -5,9 +5,16 @@
 // not by the native stack. Handlers read operands from frame slots (fp[i]), write
 // results to frame slots, and jump straight to the next handler (computed goto).
 // Only host calls leave the loop, through a helper that catches host traps.
+//
+// Limits: loop back-edges (the Loop* branches) and function entries test the store's
+// stop-request word (rt::InterruptState::flags) with one relaxed load. It is zero unless
+// an interrupt or deadline is pending or fuel is metered; then limit_check charges fuel or
+// traps. Every execution that does not end passes those points again and again, so a stop
+// request is noticed within one loop iteration or call, and fuel always runs out.
 #include "wasm/interp/exec.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cstdio>
 #include <cstring>
@@ -142,6 +149,9 @@ bool run(rt::StoreData* sd, rt::InstanceData* inst, const Code* code, uint64_t* 
   rt::FuncInst* target = nullptr;
   uint64_t* nfp = nullptr;
   const uint32_t* ret_pc = nullptr;
+  std::atomic<uint32_t>* const flags = &sd->interrupt->flags;
+  int64_t fuel = sd->fuel;  // in this local while running; back in the store around host calls
+  uint32_t charge = 0;      // the fuel owed when jumping to limit_check
 
 #define LOAD_MEM()                                    \
   do {                                                \
@@ -187,8 +197,35 @@ bool run(rt::StoreData* sd, rt::InstanceData* inst, const Code* code, uint64_t* 
     pc += static_cast<int32_t>(W(k));            \
     DISPATCH();                                  \
   } while (0)
+  // Anything for limit_check? (a stop request, or fuel to charge)
+#define LIMITS_PENDING() __builtin_expect(flags->load(std::memory_order_relaxed) != 0, 0)
+  // A branch back to a loop's head, whose operand k+1 is the iteration's fuel cost.
+#define LOOP_JUMP(k)                             \
+  do {                                           \
+    if (LIMITS_PENDING()) {                      \
+      charge = W((k) + 1);                       \
+      pc += static_cast<int32_t>(W(k));          \
+      goto limit_check;                          \
+    }                                            \
+    pc += static_cast<int32_t>(W(k));            \
+    DISPATCH();                                  \
+  } while (0)
+  // Bulk memory and table operations charge for their length after the work is done.
+#define NEXT_CHARGED(n, units)                   \
+  do {                                           \
+    pc += kHandlerWords + (n);                   \
+    if (LIMITS_PENDING()) {                      \
+      charge = static_cast<uint32_t>(units);     \
+      goto limit_check;                          \
+    }                                            \
+    DISPATCH();                                  \
+  } while (0)
 
   LOAD_MEM();
+  if (LIMITS_PENDING()) {
+    charge = code->entry_cost;
+    goto limit_check;
+  }
   DISPATCH();
 
   // --- control -------------------------------------------------------------------------
@@ -196,12 +233,20 @@ L_Unreachable:
   TRAP(TrapKind::Unreachable);
 L_Br:
   JUMP(0);
+L_LoopBr:
+  LOOP_JUMP(0);
 L_BrIf:
   if (U32(0)) JUMP(1);
   NEXT(2);
+L_LoopBrIf:
+  if (U32(0)) LOOP_JUMP(1);
+  NEXT(3);
 L_BrUnless:
   if (!U32(0)) JUMP(1);
   NEXT(2);
+L_LoopBrUnless:
+  if (!U32(0)) LOOP_JUMP(1);
+  NEXT(3);
 L_BrTable: {
   uint32_t i = U32(0), n = W(1);
   if (i > n) i = n;
@@ -229,6 +274,10 @@ L_Call: {
   fp = n;
   code = c;
   pc = c->words.data();
+  if (LIMITS_PENDING()) {
+    charge = c->entry_cost;
+    goto limit_check;
+  }
   DISPATCH();
 }
 L_CallImport:
@@ -251,14 +300,21 @@ call_any:
   if (target->host) {
     es.depth = depth;
     es.top = fp + code->frame_slots;  // nested calls from the host start above this frame
+    sd->fuel = fuel;                  // the host may call wasm, or refuel
     if (!call_host(*sd, inst, target, nfp, *trap)) {
+      fuel = sd->fuel;
       trap->func_index = code->func_index;
       trap->offset = code->wasm_offset(pc);
       goto unwind;
     }
+    fuel = sd->fuel;
     es.top = saved_top;
     LOAD_MEM();
     pc = ret_pc;
+    if (LIMITS_PENDING()) {  // a stop request that came while the host function ran
+      charge = 0;
+      goto limit_check;
+    }
     DISPATCH();
   } else {
     rt::InstanceData* ti = target->inst;
@@ -275,17 +331,28 @@ call_any:
       md = tmd;
       LOAD_MEM();
     }
+    if (LIMITS_PENDING()) {
+      charge = c->entry_cost;
+      goto limit_check;
+    }
     DISPATCH();
   }
 
+  // Each compare-and-branch also has its loop back-edge form, Loop<name>.
 #define BR_CMP(name, T, op)                                       \
   L_##name:                                                       \
   if (static_cast<T>(SL(0)) op static_cast<T>(SL(1))) JUMP(2);    \
-  NEXT(3);
+  NEXT(3);                                                        \
+  L_Loop##name:                                                   \
+  if (static_cast<T>(SL(0)) op static_cast<T>(SL(1))) LOOP_JUMP(2); \
+  NEXT(4);
 #define BR_CMP_IMM(name, T, op)                                   \
   L_##name:                                                       \
   if (static_cast<T>(SL(0)) op static_cast<T>(W(1))) JUMP(2);     \
-  NEXT(3);
+  NEXT(3);                                                        \
+  L_Loop##name:                                                   \
+  if (static_cast<T>(SL(0)) op static_cast<T>(W(1))) LOOP_JUMP(2); \
+  NEXT(4);
   BR_CMP(BrI32Eq, uint32_t, ==)
   BR_CMP(BrI32Ne, uint32_t, !=)
   BR_CMP(BrI32LtS, int32_t, <)
@@ -319,7 +386,10 @@ call_any:
 #define BR_CMP_IMM64(name, T, op)                                                     \
   L_##name:                                                                           \
   if (static_cast<T>(SL(0)) op static_cast<T>(static_cast<int64_t>(static_cast<int32_t>(W(1))))) JUMP(2); \
-  NEXT(3);
+  NEXT(3);                                                                            \
+  L_Loop##name:                                                                       \
+  if (static_cast<T>(SL(0)) op static_cast<T>(static_cast<int64_t>(static_cast<int32_t>(W(1))))) LOOP_JUMP(2); \
+  NEXT(4);
   BR_CMP_IMM64(BrI64EqImm, uint64_t, ==)
   BR_CMP_IMM64(BrI64NeImm, uint64_t, !=)
   BR_CMP_IMM64(BrI64LtSImm, int64_t, <)
@@ -333,9 +403,15 @@ call_any:
 L_BrI64Eqz:
   if (U64(0) == 0) JUMP(1);
   NEXT(2);
+L_LoopBrI64Eqz:
+  if (U64(0) == 0) LOOP_JUMP(1);
+  NEXT(3);
 L_BrI64Nez:
   if (U64(0) != 0) JUMP(1);
   NEXT(2);
+L_LoopBrI64Nez:
+  if (U64(0) != 0) LOOP_JUMP(1);
+  NEXT(3);
 
   // --- data movement ---------------------------------------------------------------------
 L_Copy:
@@ -488,13 +564,13 @@ L_MemoryFill: {
   uint64_t d = U32(0), n = U32(2);
   if (d + n > msize) TRAP(TrapKind::MemoryOutOfBounds);
   std::memset(mbase + d, static_cast<uint8_t>(SL(1)), n);
-  NEXT(3);
+  NEXT_CHARGED(3, n >> 6);
 }
 L_MemoryCopy: {
   uint64_t d = U32(0), s = U32(1), n = U32(2);
   if (d + n > msize || s + n > msize) TRAP(TrapKind::MemoryOutOfBounds);
   std::memmove(mbase + d, mbase + s, n);
-  NEXT(3);
+  NEXT_CHARGED(3, n >> 6);
 }
 L_MemoryInit: {
   uint32_t seg = W(0);
@@ -503,7 +579,7 @@ L_MemoryInit: {
   uint64_t len = inst->data_dropped[seg] ? 0 : ds.data_size;
   if (s + n > len || d + n > msize) TRAP(TrapKind::MemoryOutOfBounds);
   if (n) std::memcpy(mbase + d, md->m.bytes.data() + ds.data_offset + s, n);
-  NEXT(4);
+  NEXT_CHARGED(4, n >> 6);
 }
 L_DataDrop:
   inst->data_dropped[W(0)] = 1;
@@ -538,7 +614,7 @@ L_TableFill: {
   if (i + n > t->elems.size()) TRAP(TrapKind::TableOutOfBounds);
   uint64_t v = SL(2);
   for (uint64_t k = 0; k < n; ++k) t->elems[i + k] = v;
-  NEXT(4);
+  NEXT_CHARGED(4, n >> 3);
 }
 L_TableCopy: {
   rt::TableInst* dt = inst->tables[W(0)];
@@ -546,7 +622,7 @@ L_TableCopy: {
   uint64_t d = U32(2), s = U32(3), n = U32(4);
   if (s + n > st->elems.size() || d + n > dt->elems.size()) TRAP(TrapKind::TableOutOfBounds);
   if (n) std::memmove(dt->elems.data() + d, st->elems.data() + s, n * sizeof(uint64_t));
-  NEXT(5);
+  NEXT_CHARGED(5, n >> 3);
 }
 L_TableInit: {
   rt::TableInst* t = inst->tables[W(0)];
@@ -554,7 +630,7 @@ L_TableInit: {
   uint64_t d = U32(2), s = U32(3), n = U32(4);
   if (s + n > seg.size() || d + n > t->elems.size()) TRAP(TrapKind::TableOutOfBounds);
   if (n) std::memcpy(t->elems.data() + d, seg.data() + s, n * sizeof(uint64_t));
-  NEXT(5);
+  NEXT_CHARGED(5, n >> 3);
 }
 L_ElemDrop:
   std::vector<uint64_t>().swap(inst->elems[W(0)]);
@@ -929,6 +1005,27 @@ L_I64Extend32S:
   PUT64(0, static_cast<int64_t>(static_cast<int32_t>(SL(1))));
   NEXT(2);
 
+  // --- limits ------------------------------------------------------------------------------
+  // A back-edge, function entry, host call or bulk operation found a flag set. pc is where
+  // execution goes on (the loop head, the callee's first instruction), so a trap here points
+  // there; `charge` is the fuel due.
+limit_check: {
+  uint32_t f = flags->load(std::memory_order_relaxed);
+  if (f & rt::kStopRequests) {
+    // One trap answers every stop request pending now; the store is usable again after it.
+    flags->fetch_and(~rt::kStopRequests, std::memory_order_relaxed);
+    TRAP(f & rt::kInterruptRequested ? TrapKind::Interrupted : TrapKind::DeadlineExceeded);
+  }
+  if (f & rt::kFuelMetered) {
+    if (fuel < static_cast<int64_t>(charge)) {
+      fuel = 0;
+      TRAP(TrapKind::OutOfFuel);
+    }
+    fuel -= charge;
+  }
+  DISPATCH();
+}
+
 do_trap:
   trap->kind = trap_kind;
   trap->message.clear();
@@ -938,10 +1035,12 @@ unwind:
   if (trap->func_index < md->m.func_names.size()) trap->func_name = md->m.func_names[trap->func_index];
   es.depth = base_depth;
   es.top = saved_top;
+  sd->fuel = fuel;
   return false;
 done:
   es.depth = base_depth;
   es.top = saved_top;
+  sd->fuel = fuel;
   return true;
 }
 
@@ -957,6 +1056,13 @@ const void* const* handler_table() {
 }
 
 bool invoke(rt::StoreData& sd, rt::FuncInst* f, uint64_t* slots, Trap& trap) {
+  // Host -> wasm -> host -> wasm ... recurses on the native stack (call_host, Func::call,
+  // run): stop before it overflows. Wasm-to-wasm calls are bounded by max_call_depth.
+  if (rt::native_stack_low(sd.engine->config().native_stack_margin)) {
+    trap.kind = TrapKind::CallStackExhausted;
+    if (f->inst) trap.func_index = f->index;
+    return false;
+  }
   rt::ExecStack& es = sd.exec();
   if (f->host) {
     uint64_t* saved = es.top;

@@ -12,8 +12,12 @@
 //    instruction's destination to x (no copy);
 //  - a compare followed by `br_if` / `if` becomes one compare-and-branch instruction;
 //  - integer ops with a constant right operand use immediate forms.
+//
+// Branches back to a loop's head take their Loop* forms, which carry the iteration's fuel
+// cost and are where the interpreter checks for stop requests (see code.hpp).
 #include "wasm/interp/lower.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -38,6 +42,7 @@ struct Ctrl {
   uint32_t nparams = 0;
   uint32_t nresults = 0;
   uint32_t loop_start = 0;  // Loop: word index of the loop head
+  uint32_t loop_instr = 0;  // Loop: index of the `loop` instruction (fuel costs count from it)
   // Forward branches to this block's end: a list threaded through Scratch::patches.
   int32_t patch_head = -1;
   std::pair<uint32_t, uint32_t> else_patch{UINT32_MAX, 0};  // If: branch to else
@@ -208,12 +213,19 @@ class Lowerer {
       nr = static_cast<uint32_t>(ft.results.size());
     }
   }
-  // Emits a branch instruction `o` whose offset operand is the last word written, to
-  // the label of control frame `c`.
-  void branch_to(Ctrl& c, uint32_t start) {
+  // Points the branch instruction `o` just emitted at `start` (its offset operand is the
+  // last word written) to the label of control frame `c`. A branch to a loop is a
+  // back-edge: it becomes o's Loop form, which checks for stop requests and charges fuel,
+  // with the iteration's cost as an extra operand: the wasm instructions from the loop's
+  // head to this branch. That is a static upper bound of what one pass can execute, so
+  // fuel stays proportional to work whatever path the iteration took.
+  void branch_to(Ctrl& c, uint32_t start, IOp o) {
     uint32_t w = pos() - 1;
     if (c.kind == Ctrl::Loop) {
+      const void* h = handlers_[static_cast<size_t>(loop_form(o))];
+      std::memcpy(&code_->words[start], &h, sizeof(h));
       code_->words[w] = static_cast<uint32_t>(static_cast<int32_t>(c.loop_start) - static_cast<int32_t>(start));
+      word(cur_ - c.loop_instr);
     } else {
       add_patch(c, start, w);
     }
@@ -242,12 +254,12 @@ class Lowerer {
     move_top_to(c.base, arity(c));
     uint32_t s = emit(IOp::Br);
     word(0);
-    branch_to(c, s);
+    branch_to(c, s, IOp::Br);
   }
   // Conditional branch on the popped condition: to `c` when the condition is `when`.
   // Fuses a compare emitted just before. Returns (instruction start) with the offset as
-  // the last word, for the caller to point.
-  uint32_t emit_cond_branch(bool when);
+  // the last word, for the caller to point; `*op` says which operation it emitted.
+  uint32_t emit_cond_branch(bool when, IOp* op = nullptr);
   void op_return();
 
   // --- instruction families -----------------------------------------------------------
@@ -540,6 +552,11 @@ class Lowerer {
   uint32_t nlocals_ = 0;  // params + declared locals
   uint32_t max_height_ = 0;
   uint32_t instr_offset_ = 0;
+  // Static instruction counts for fuel (see branch_to and Code::entry_cost).
+  uint32_t ninstr_ = 0;    // wasm instructions read so far
+  uint32_t cur_ = 0;       // index of the one being lowered
+  uint32_t loop_nest_ = 0; // loops open around it
+  uint32_t in_loops_ = 0;  // instructions inside loops (`loop` to `end`), outermost loops only
   // Working storage, reused across the functions a thread lowers.
   struct Patch {
     uint32_t start, word;
@@ -551,6 +568,7 @@ class Lowerer {
     std::vector<Ctrl> ctrls;
     std::vector<Patch> patches;
     std::vector<uint32_t> depths;
+    std::vector<std::pair<uint32_t, uint32_t>> pads;
   };
   // One Lowerer at a time per thread: lowering runs no guest code, so it never nests.
   static Scratch& scratch() {
@@ -578,7 +596,7 @@ class Lowerer {
   uint32_t last_label_ = UINT32_MAX;  // position of the most recent branch target
 };
 
-uint32_t Lowerer::emit_cond_branch(bool when) {
+uint32_t Lowerer::emit_cond_branch(bool when, IOp* op) {
   // Fuse with a compare that produced the condition.
   if (last_defines_top() && last_.op != IOp::Unreachable) {
     IOp cmp = last_.op;
@@ -630,6 +648,7 @@ uint32_t Lowerer::emit_cond_branch(bool when) {
       Last l = last_;
       drop_last();
       pop();
+      if (op) *op = fused;
       uint32_t s = emit(fused);
       word(l.a);
       word(l.b);
@@ -641,6 +660,7 @@ uint32_t Lowerer::emit_cond_branch(bool when) {
       drop_last();
       pop();
       IOp f = cmp == IOp::I32Eqz ? (when ? IOp::BrUnless : IOp::BrIf) : (when ? IOp::BrI64Eqz : IOp::BrI64Nez);
+      if (op) *op = f;
       uint32_t s = emit(f);
       word(l.a);
       word(0);
@@ -649,6 +669,7 @@ uint32_t Lowerer::emit_cond_branch(bool when) {
   }
   uint32_t c = top_slot(0);
   pop();
+  if (op) *op = when ? IOp::BrIf : IOp::BrUnless;
   uint32_t s = emit(when ? IOp::BrIf : IOp::BrUnless);
   word(c);
   word(0);
@@ -733,11 +754,13 @@ std::unique_ptr<Code> Lowerer::run() {
   Reader r(m_.bytes.data() + wc_.body_offset, body, wc_.body_offset, fidx_);
   while (!ctrls_.empty()) {
     instr_offset_ = r.offset();
+    cur_ = ninstr_++;
     uint8_t opcode = r.u8();
     if (dead()) skip_dead(r, opcode);
     else if (!instruction(r, opcode)) break;
   }
   code_->frame_slots = nlocals_ + max_height_ + 1;
+  code_->entry_cost = std::max<uint32_t>(1, ninstr_ - in_loops_);
   return std::move(code_);
 }
 
@@ -751,6 +774,8 @@ void Lowerer::skip_dead(Reader& r, uint8_t o) {
       c.kind = o == op::Loop ? Ctrl::Loop : o == op::If ? Ctrl::If : Ctrl::Block;
       c.live_at_start = false;
       c.dead = true;
+      c.loop_instr = cur_;
+      if (o == op::Loop) ++loop_nest_;
       ctrls_.push_back(std::move(c));
       return;
     }
@@ -813,6 +838,8 @@ bool Lowerer::instruction(Reader& r, uint8_t o) {
       c.nparams = np;
       c.nresults = nr;
       c.loop_start = pos();
+      c.loop_instr = cur_;
+      if (o == op::Loop) ++loop_nest_;
       last_label_ = pos();
       last_.valid = false;  // a label: nothing before it may be rewritten
       ctrls_.push_back(std::move(c));
@@ -855,6 +882,7 @@ bool Lowerer::instruction(Reader& r, uint8_t o) {
     }
     case op::End: {
       Ctrl& c = ctrls_.back();
+      if (c.kind == Ctrl::Loop && --loop_nest_ == 0) in_loops_ += cur_ - c.loop_instr + 1;
       if (c.kind == Ctrl::Func) {
         if (c.patch_head >= 0) {  // conditional branches to the function's label
           if (!c.dead) materialize_range(0);
@@ -888,8 +916,9 @@ bool Lowerer::instruction(Reader& r, uint8_t o) {
       Ctrl& c = ctrl(depth);
       uint32_t n = arity(c);
       if (n == 0) {
-        uint32_t s = emit_cond_branch(true);
-        branch_to(c, s);
+        IOp o = IOp::Count;
+        uint32_t s = emit_cond_branch(true, &o);
+        branch_to(c, s, o);
       } else {
         // Values must reach the target's slots only when the branch is taken.
         uint32_t s = emit_cond_branch(false);
@@ -914,12 +943,25 @@ bool Lowerer::instruction(Reader& r, uint8_t o) {
       uint32_t first = pos();
       for (uint32_t i = 0; i <= n; ++i) word(0);
       if (ar == 0) {
+        // Forward targets are patched when their block ends. A loop target goes through a
+        // pad, one per loop, whose LoopBr makes it a checked back-edge like any other.
+        std::vector<std::pair<uint32_t, uint32_t>>& pads = sc_.pads;  // (depth, pad offset)
+        pads.clear();
         for (uint32_t i = 0; i <= n; ++i) {
           Ctrl& c = ctrl(depths[i]);
-          if (c.kind == Ctrl::Loop)
-            code_->words[first + i] = static_cast<uint32_t>(static_cast<int32_t>(c.loop_start) - static_cast<int32_t>(s));
-          else
+          if (c.kind != Ctrl::Loop) {
             add_patch(c, s, first + i);
+            continue;
+          }
+          uint32_t pad = UINT32_MAX;
+          for (const auto& [d, p] : pads)
+            if (d == depths[i]) pad = p;
+          if (pad == UINT32_MAX) {
+            pad = pos() - s;
+            pads.emplace_back(depths[i], pad);
+            emit_br(depths[i]);
+          }
+          code_->words[first + i] = pad;
         }
       } else {
         // Each target gets a landing pad that moves the values, then branches.

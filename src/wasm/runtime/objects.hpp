@@ -14,6 +14,7 @@
 #include "isola/engine.hpp"
 #include "wasm/interp/code.hpp"
 #include "wasm/module.hpp"
+#include "wasm/runtime/limits.hpp"
 
 namespace isola::rt {
 
@@ -130,6 +131,10 @@ struct StoreData {
   std::deque<std::unique_ptr<GlobalInst>> globals;
   std::deque<std::unique_ptr<InstanceData>> instances;
   ExecStack stack;
+  // CPU limits: the stop-request word the interpreter checks (shared with InterruptHandles
+  // and the deadline timer), and the fuel left while it has kFuelMetered set.
+  std::shared_ptr<InterruptState> interrupt = std::make_shared<InterruptState>();
+  int64_t fuel = 0;
   std::vector<std::pair<const void*, void*>> embedder_data;  // Store::set_data
   Store* owner = nullptr;
 

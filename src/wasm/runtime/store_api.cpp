@@ -25,6 +25,9 @@ const char* to_string(TrapKind k) {
     case TrapKind::CallStackExhausted: return "call stack exhausted";
     case TrapKind::Host: return "host error";
     case TrapKind::Exit: return "exit";
+    case TrapKind::OutOfFuel: return "out of fuel";
+    case TrapKind::Interrupted: return "interrupted";
+    case TrapKind::DeadlineExceeded: return "deadline exceeded";
   }
   return "?";
 }
@@ -69,7 +72,7 @@ Store::Store(const Engine& engine) : d_(std::make_unique<rt::StoreData>()) {
   d_->engine = &engine;
   d_->owner = this;
 }
-Store::~Store() = default;
+Store::~Store() { rt::disarm_deadline(*d_->interrupt); }
 const Engine& Store::engine() const { return *d_->engine; }
 void Store::set_data(const void* key, void* p) {
   auto& v = d_->embedder_data;

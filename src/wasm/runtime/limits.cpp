@@ -1,0 +1,191 @@
+// Limits on guest CPU time and native stack: fuel, interruption and deadlines (the Store
+// and InterruptHandle API), the process-wide deadline timer, and the native stack guard.
+#include "wasm/runtime/limits.hpp"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+#include "isola/engine.hpp"
+#include "wasm/runtime/objects.hpp"
+
+namespace isola {
+namespace rt {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// One thread for the whole process sleeps until the earliest armed deadline and sets that
+// store's kDeadlinePassed. A thread per store would not scale to thousands of stores, and
+// reading the clock in the interpreter would cost time at every check; this way a running
+// guest only ever tests one word, and the deadline reaches it within the timer thread's
+// wake-up latency (typically well under a millisecond).
+class DeadlineTimer {
+ public:
+  // Never destroyed: a store may be destroyed during static destruction, and the detached
+  // thread must never see its state go away.
+  static DeadlineTimer& get() {
+    static DeadlineTimer* timer = new DeadlineTimer;
+    return *timer;
+  }
+
+  void arm(const std::shared_ptr<InterruptState>& s, Clock::time_point t) {
+    std::lock_guard<std::mutex> lock(mu_);
+    remove(*s);
+    s->flags.fetch_and(~kDeadlinePassed, std::memory_order_relaxed);
+    if (t <= Clock::now()) {
+      s->flags.fetch_or(kDeadlinePassed, std::memory_order_relaxed);
+      return;
+    }
+    s->deadline = t;
+    s->timer_id = next_id_++;
+    auto it = queue_.emplace(Key{t, s->timer_id}, s).first;
+    if (!running_) start();
+    if (it == queue_.begin()) cv_->notify_one();  // sooner than what the thread waits for
+  }
+
+  void disarm(InterruptState& s) {
+    std::lock_guard<std::mutex> lock(mu_);
+    remove(s);
+    s.flags.fetch_and(~kDeadlinePassed, std::memory_order_relaxed);
+  }
+
+ private:
+  using Key = std::pair<Clock::time_point, uint64_t>;  // (deadline, arming id): unique
+
+  DeadlineTimer() {
+    // A forked child has no timer thread and may inherit the lock mid-use: take the lock
+    // across fork(), and give the child a fresh condition variable and its own thread.
+    pthread_atfork([] { get().mu_.lock(); }, [] { get().mu_.unlock(); },
+                   [] {
+                     DeadlineTimer& t = get();
+                     t.cv_ = new std::condition_variable;  // the old one may count a waiter that is gone
+                     t.running_ = false;
+                     if (!t.queue_.empty()) t.start();
+                     t.mu_.unlock();
+                   });
+  }
+
+  void remove(InterruptState& s) {
+    if (s.timer_id == 0) return;
+    queue_.erase(Key{s.deadline, s.timer_id});
+    s.timer_id = 0;
+  }
+
+  void start() {  // with mu_ held
+    std::thread([this] { run(); }).detach();
+    running_ = true;
+  }
+
+  void run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      if (queue_.empty()) {
+        cv_->wait(lock);
+        continue;
+      }
+      auto it = queue_.begin();
+      if (Clock::time_point next = it->first.first; Clock::now() < next) {
+        // By value: the entry may be erased while the lock is released during the wait.
+        cv_->wait_until(lock, next);
+        continue;
+      }
+      if (std::shared_ptr<InterruptState> s = it->second.lock()) {
+        s->flags.fetch_or(kDeadlinePassed, std::memory_order_relaxed);
+        s->timer_id = 0;
+      }
+      queue_.erase(it);
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable* cv_ = new std::condition_variable;  // replaced in a forked child
+  std::map<Key, std::weak_ptr<InterruptState>> queue_;
+  uint64_t next_id_ = 1;
+  bool running_ = false;
+};
+
+}  // namespace
+
+void arm_deadline(const std::shared_ptr<InterruptState>& s, Clock::time_point t) {
+  s->timer_used = true;
+  DeadlineTimer::get().arm(s, t);
+}
+
+void disarm_deadline(InterruptState& s) {
+  // Stores that never had a deadline skip the process-wide lock: destroying a store is on
+  // every request's path, on every thread.
+  if (s.timer_used) DeadlineTimer::get().disarm(s);
+}
+
+bool native_stack_low(uint32_t margin) {
+  struct Bounds {
+    uintptr_t lo = 0;    // lowest usable address (stacks grow down)
+    uintptr_t size = 0;  // 0: unknown, no check
+  };
+  // Per thread, computed once: pthread_getattr_np reads /proc/self/maps for the main thread.
+  thread_local const Bounds bounds = [] {
+    Bounds b;
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0) return b;
+    void* addr = nullptr;
+    size_t size = 0;
+    if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
+      b.lo = reinterpret_cast<uintptr_t>(addr);
+      b.size = size;
+    }
+    pthread_attr_destroy(&attr);
+    return b;
+  }();
+  if (bounds.size == 0) return false;
+  uintptr_t sp = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+  return sp < bounds.lo + std::min<uintptr_t>(margin, bounds.size / 4);
+}
+
+}  // namespace rt
+
+// --- the public API ----------------------------------------------------------------------
+
+void InterruptHandle::interrupt() const {
+  if (s_) s_->flags.fetch_or(rt::kInterruptRequested, std::memory_order_relaxed);
+}
+
+bool InterruptHandle::pending() const {
+  return s_ && (s_->flags.load(std::memory_order_relaxed) & rt::kStopRequests) != 0;
+}
+
+void Store::set_fuel(uint64_t units) {
+  d_->fuel = static_cast<int64_t>(std::min<uint64_t>(units, INT64_MAX));
+  d_->interrupt->flags.fetch_or(rt::kFuelMetered, std::memory_order_relaxed);
+}
+
+void Store::add_fuel(uint64_t units) {
+  uint64_t left = fuel_remaining().value_or(0);
+  set_fuel(units > UINT64_MAX - left ? UINT64_MAX : left + units);
+}
+
+void Store::disable_fuel() { d_->interrupt->flags.fetch_and(~rt::kFuelMetered, std::memory_order_relaxed); }
+
+std::optional<uint64_t> Store::fuel_remaining() const {
+  if (!(d_->interrupt->flags.load(std::memory_order_relaxed) & rt::kFuelMetered)) return std::nullopt;
+  return static_cast<uint64_t>(d_->fuel);
+}
+
+InterruptHandle Store::interrupt_handle() const { return InterruptHandle(d_->interrupt); }
+
+void Store::set_deadline(std::chrono::steady_clock::time_point deadline) { rt::arm_deadline(d_->interrupt, deadline); }
+
+void Store::set_timeout(std::chrono::steady_clock::duration timeout) {
+  auto now = std::chrono::steady_clock::now();
+  auto latest = std::chrono::steady_clock::time_point::max();
+  set_deadline(timeout > latest - now ? latest : now + timeout);  // no overflow for "forever"
+}
+
+void Store::clear_deadline() { rt::disarm_deadline(*d_->interrupt); }
+
+}  // namespace isola
