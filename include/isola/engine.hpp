@@ -549,11 +549,13 @@ class Store {
   // A handle that stops this store's guest from another thread (see InterruptHandle).
   InterruptHandle interrupt_handle() const;
   // A wall-clock limit built on interruption: once `deadline` passes, the running guest (or
-  // the next to run, if none is) traps with TrapKind::DeadlineExceeded within about a
-  // millisecond. One process-wide timer thread serves every store's deadline. The
-  // deadline stays armed until it fires, is replaced or is cleared, so a per-call limit is
-  // set_timeout() before the call and clear_deadline() after it. Setting or clearing a
-  // deadline also drops one that has passed but not yet stopped a guest.
+  // the next to run, if none is) traps with TrapKind::DeadlineExceeded, as soon as the one
+  // process-wide timer thread that serves every store's deadline gets a core to raise the
+  // stop request (a fraction of a millisecond on an idle core; up to a scheduler tick or
+  // two when every core is busy). The deadline stays armed until it fires, is replaced or
+  // is cleared, so a per-call limit is set_timeout() before the call and clear_deadline()
+  // after it. Setting or clearing a deadline also drops one that has passed but not yet
+  // stopped a guest.
   void set_deadline(std::chrono::steady_clock::time_point deadline);
   void set_timeout(std::chrono::steady_clock::duration timeout);  // deadline = now + timeout
   void clear_deadline();
