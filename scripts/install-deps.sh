@@ -20,6 +20,14 @@ PACKAGES=(
   hyperfine dpkg-dev
   # end-to-end tests (tests/e2e): tclsh generates SQLite's amalgamation from its sources
   tcl
+  # serverless host (src/host): HTTP (Boost.Beast), TOML and YAML manifests, msgpack,
+  # SQLite and Redis key-value, libcurl HTTP client, libsodium for nkeys/claims
+  libboost-dev libboost-system-dev libtomlplusplus-dev libyaml-cpp-dev libmsgpack-cxx-dev
+  libsqlite3-dev sqlite3 libhiredis-dev libcurl4-openssl-dev libsodium-dev
+  # host tests and benchmarks: a real redis-server, the wrk load generator
+  # (nginx, the benchmarks' ceiling, is installed by bench/host/run.sh: its postinst may
+  # fail to start a service on machines without init, which must not break CI)
+  redis-server wrk curl
 )
 
 missing=()
