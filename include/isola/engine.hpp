@@ -153,8 +153,24 @@ class Expected {
 // ---------------------------------------------------------------------------------------
 // Engine and modules
 
+namespace rt {
+struct EnginePools;
+}
+
 class Engine {
  public:
+  // How linear memories keep guests inside them.
+  enum class MemoryMode : uint8_t {
+    // Each 32-bit memory reserves 8 GiB of address space (4 GiB of addresses plus 4 GiB of
+    // memarg offsets) of which only its current pages are accessible, so loads and stores
+    // carry no bounds check: an access outside faults and becomes the out-of-bounds trap.
+    GuardPages,
+    // Every load and store compares against the memory's size; a memory reserves only what
+    // it uses and moves when it grows. For hosts with little address space (many memories
+    // at once, 32-bit-style address limits, ulimit -v).
+    BoundsChecks,
+  };
+
   struct Config {
     // Deepest nesting of wasm calls before the "call stack exhausted" trap.
     uint32_t max_call_depth = 20'000;
@@ -165,13 +181,36 @@ class Engine {
     // native stack (at most a quarter of it, for small stacks) is still free, and traps
     // with "call stack exhausted" otherwise, instead of overflowing into a crash.
     uint32_t native_stack_margin = 256 * 1024;
+    MemoryMode memory_mode = MemoryMode::GuardPages;
+    // Instantiation pool: memories and value stacks that stores release are kept (their
+    // pages returned to the kernel with madvise) and handed to the next store, so a fresh
+    // instance costs no mmap/mprotect/munmap. This many of each are kept per engine;
+    // 0 turns pooling off.
+    uint32_t pool_size = 256;
   };
   Engine();
   explicit Engine(Config c);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
   const Config& config() const { return config_; }
+  rt::EnginePools& pools() const { return *pools_; }
 
  private:
   Config config_;
+  std::unique_ptr<rt::EnginePools> pools_;
+};
+
+// What one Store may consume. Growing past a limit fails the way the spec lets it fail
+// (memory.grow and table.grow return -1); instantiating past one is an instantiation error
+// that names the limit.
+struct StoreLimits {
+  uint64_t max_memory_bytes = uint64_t{1} << 32;        // per linear memory
+  uint64_t max_total_memory_bytes = UINT64_MAX;         // all memories of the store together
+  uint32_t max_table_elements = 1u << 24;               // per table (the engine's cap)
+  uint32_t max_instances = 10'000;                      // module instances in the store
+  uint32_t max_memories = 10'000;                       // memories, defined or created by the host
+  uint32_t max_tables = 10'000;                         // tables, likewise
 };
 
 struct ImportInfo {
@@ -518,7 +557,8 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   const Engine& engine() const;
-  // Objects made by the host (e.g. the spec tests' "spectest" module).
+  // Objects made by the host (e.g. the spec tests' "spectest" module). A table or memory
+  // the store's limits (set_limits) do not allow comes back as a null handle.
   Func create_func(HostFunc f);
   Table create_table(const TableType& t, const Value& init);
   Memory create_memory(const MemoryType& t);
@@ -528,6 +568,10 @@ class Store {
   // objects as its key (the WASI kernel keeps its per-instance state here), so layers never
   // overwrite each other's data. Setting nullptr removes the entry.
   void set_data(const void* key, void* p);
+  // Resource limits for everything this store creates or grows from now on.
+  void set_limits(const StoreLimits& limits);
+  const StoreLimits& limits() const;
+  uint64_t memory_bytes() const;  // bytes of linear memory the store's memories hold now
   void* data(const void* key) const;  // nullptr when unset
 
   // --- Limits on guest CPU time (see docs/embedding.md, "Limits") ------------------------

@@ -44,6 +44,11 @@ constexpr const char* kRunUsage =
     "  --fuel N            stop the guest (trap \"out of fuel\") after about N wasm instructions\n"
     "  --timeout DURATION  stop the guest (trap \"deadline exceeded\") after DURATION of wall\n"
     "                      time (500ms, 2s, 1.5m; a bare number is seconds)\n"
+    "  --max-memory SIZE   cap the guest's linear memory (64KiB, 256MiB, 1GiB): it cannot\n"
+    "                      instantiate with more, and memory.grow past it returns -1\n"
+    "  --memory-mode guard|bounds\n"
+    "                      keep the guest in its memory with guard pages (the default) or\n"
+    "                      with explicit bounds checks (for little address space)\n"
     "  --deny-wasi NAMES   comma-separated WASI calls that fail with ENOTCAPABLE\n"
     "  -h, --help          show this help\n"
     "\n"
@@ -138,6 +143,8 @@ struct RunOptions {
   std::optional<std::string> invoke;
   std::optional<uint64_t> fuel;
   std::optional<std::chrono::nanoseconds> timeout;
+  std::optional<uint64_t> max_memory;
+  Engine::MemoryMode memory_mode = Engine::MemoryMode::GuardPages;
   wasi::Config wasi;
   std::vector<std::string> listen;
   bool inherit_env = false;
@@ -197,6 +204,15 @@ long parse_options(std::span<char* const> args, RunOptions& o) {
       auto d = parse_duration(v);
       if (!d) return -1 - usage_error("--timeout " + d.error().message);
       o.timeout = *d;
+    } else if ((r = value(a, "--max-memory", v)) != 0) {
+      if (r < 0) return -1 - usage_error("--max-memory needs a size (64KiB, 256MiB, 1GiB)");
+      auto n = parse_size(v);
+      if (!n) return -1 - usage_error("--max-memory " + n.error().message);
+      o.max_memory = *n;
+    } else if ((r = value(a, "--memory-mode", v)) != 0) {
+      if (r < 0 || (v != "guard" && v != "bounds"))
+        return -1 - usage_error("--memory-mode needs 'guard' or 'bounds'");
+      o.memory_mode = v == "guard" ? Engine::MemoryMode::GuardPages : Engine::MemoryMode::BoundsChecks;
     } else if ((r = value(a, "--listen", v)) != 0) {
       if (r < 0) return -1 - usage_error("--listen needs an address (HOST:PORT)");
       o.listen.push_back(v);
@@ -249,7 +265,9 @@ int cmd_run(std::span<char* const> args) {
     return kExitUsage;
   }
 
-  Engine engine;
+  Engine::Config engine_config;
+  engine_config.memory_mode = o.memory_mode;
+  Engine engine(engine_config);
   Expected<Module> module = Module::load_file(engine, path);
   if (!module) {
     std::fprintf(stderr, "isola: %s\n", with_path(path, module.error().message).c_str());
@@ -294,6 +312,12 @@ int cmd_run(std::span<char* const> args) {
   // The limits cover everything the guest runs: its start function, _initialize, the call.
   if (o.fuel) store.set_fuel(*o.fuel);
   if (o.timeout) store.set_timeout(*o.timeout);
+  if (o.max_memory) {
+    StoreLimits limits;
+    limits.max_memory_bytes = *o.max_memory;
+    limits.max_total_memory_bytes = *o.max_memory;
+    store.set_limits(limits);
+  }
   auto inst = pre->instantiate(store);
   if (!inst) {
     if (inst.error().trap) return report_trap(*inst.error().trap);

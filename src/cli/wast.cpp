@@ -52,6 +52,8 @@ constexpr const char* kWastUsage =
     "  -v, --verbose     list every failure (default: the first 10 per file) and let the\n"
     "                    spectest print functions print\n"
     "  --timeout SECS    time limit per file (default 300, 0 = none)\n"
+    "  --memory-mode guard|bounds\n"
+    "                    guard pages (the default) or explicit bounds checks\n"
     "  --no-fork         run every file in this process (for debuggers; a crash ends the run)\n"
     "  -h, --help        show this help\n";
 
@@ -62,6 +64,7 @@ struct Options {
   bool verbose = false;
   bool fork = true;
   unsigned timeout_s = 300;
+  Engine::MemoryMode memory_mode = Engine::MemoryMode::GuardPages;
   std::vector<std::string> paths;
 };
 
@@ -667,7 +670,9 @@ void run_script(const fs::path& file, const Options& opt, Sink& sink) {
     return;
   }
 
-  Engine engine;
+  Engine::Config config;
+  config.memory_mode = opt.memory_mode;
+  Engine engine(config);
   std::unique_ptr<Script> script;
   try {
     script = std::make_unique<Script>(engine, file.parent_path(), opt.verbose);
@@ -870,6 +875,11 @@ int cmd_wast(std::span<char* const> args) {
     } else if (a == "-h" || a == "--help") {
       std::fputs(kWastUsage, stdout);
       return kExitOk;
+    } else if (a == "--memory-mode") {
+      std::string_view v = i + 1 < args.size() ? std::string_view(args[++i]) : std::string_view();
+      if (v == "guard") opt.memory_mode = Engine::MemoryMode::GuardPages;
+      else if (v == "bounds") opt.memory_mode = Engine::MemoryMode::BoundsChecks;
+      else return wast_usage_error("--memory-mode needs 'guard' or 'bounds', not '" + std::string(v) + "'");
     } else if (a == "--timeout" || a.starts_with("--timeout=")) {
       std::string_view v;
       if (a == "--timeout") {

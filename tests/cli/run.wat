@@ -7,4 +7,9 @@
   (func (export "_start"))
   ;; Never returns: for --fuel and --timeout.
   (func (export "spin") (loop (br 0)))
+  ;; Grows the memory by n pages: the old size, or -1 past --max-memory.
+  (memory 1)
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  ;; Reads one byte at an address: out of bounds past the memory's end, in either mode.
+  (func (export "peek") (param i32) (result i32) (i32.load8_u (local.get 0)))
 )

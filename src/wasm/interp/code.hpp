@@ -174,7 +174,8 @@ constexpr IOp loop_form(IOp o) {
   }
 }
 
-// The handler address of each IOp (filled by the interpreter on first use).
-const void* const* handler_table();
+// The handler address of each IOp in the interpreter for one memory mode: with bounds
+// checks on every load and store, or without (guard pages catch what is out of bounds).
+const void* const* handler_table(bool bounds_checks);
 
 }  // namespace isola::interp

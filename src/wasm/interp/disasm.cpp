@@ -19,8 +19,10 @@ std::string disassemble(const Code& code) {
 #undef ISOLA_IOP_WIDTH
   };
   std::unordered_map<const void*, size_t> op_of;
-  const void* const* table = handler_table();
-  for (size_t i = 0; i < static_cast<size_t>(IOp::Count); ++i) op_of.emplace(table[i], i);
+  for (bool checked : {false, true}) {
+    const void* const* table = handler_table(checked);
+    for (size_t i = 0; i < static_cast<size_t>(IOp::Count); ++i) op_of.emplace(table[i], i);
+  }
 
   char buf[256];
   std::snprintf(buf, sizeof buf, "; function %u: %u params, %u locals, %u results, %u slots\n", code.func_index,

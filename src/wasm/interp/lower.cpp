@@ -67,7 +67,7 @@ class Lowerer {
  public:
   Lowerer(const rt::ModuleData& md, uint32_t func_index)
       : md_(md), m_(md.m), fidx_(func_index), type_(m_.func_type(func_index)),
-        wc_(m_.code(func_index)), handlers_(handler_table()) {}
+        wc_(m_.code(func_index)), handlers_(handler_table(md.bounds_checks)) {}
 
   std::unique_ptr<Code> run();
 

@@ -172,6 +172,17 @@ Expected<Instance, InstancePre::InstantiateError> InstancePre::instantiate(Store
   if (p.store && p.store != &sd)
     return InstantiateError{"module was linked against objects of another store", std::nullopt};
 
+  if (md->bounds_checks != (sd.engine->config().memory_mode == Engine::MemoryMode::BoundsChecks))
+    return InstantiateError{"module was loaded by an engine with another memory mode than the store's",
+                            std::nullopt};
+  if (sd.instances.size() >= sd.limits.max_instances)
+    return InstantiateError{"the store's limit of " + std::to_string(sd.limits.max_instances) +
+                                " instances is reached",
+                            std::nullopt};
+  if (m.tables.size() - m.num_imported_tables > sd.limits.max_tables - std::min(sd.limits.max_tables, sd.num_tables))
+    return InstantiateError{"the store's limit of " + std::to_string(sd.limits.max_tables) + " tables is reached",
+                            std::nullopt};
+
   // The instance joins the store before anything can trap: a failed instantiation may
   // already have written its functions into an imported table, where they stay callable.
   sd.instances.push_back(std::make_unique<rt::InstanceData>());
@@ -227,11 +238,12 @@ Expected<Instance, InstancePre::InstantiateError> InstancePre::instantiate(Store
       inst.funcs[i] = &f;
     }
     for (uint32_t i = m.num_imported_tables; i < m.tables.size(); ++i) {
-      if (m.tables[i].limits.min > rt::kMaxTableElements)
+      const uint32_t cap = std::min(rt::kMaxTableElements, sd.limits.max_table_elements);
+      if (m.tables[i].limits.min > cap)
         return InstantiateError{"table " + std::to_string(i) + " needs " + std::to_string(m.tables[i].limits.min) +
-                                    " elements, past the engine's limit of " +
-                                    std::to_string(rt::kMaxTableElements),
+                                    " elements, past the limit of " + std::to_string(cap),
                                 std::nullopt};
+      ++sd.num_tables;
       auto t = std::make_unique<rt::TableInst>();
       t->type = m.tables[i];
       t->store = &sd;
@@ -240,8 +252,9 @@ Expected<Instance, InstancePre::InstantiateError> InstancePre::instantiate(Store
       inst.own_tables.push_back(std::move(t));
     }
     for (uint32_t i = m.num_imported_memories; i < m.memories.size(); ++i) {
-      auto mem = std::make_unique<rt::MemoryInst>(m.memories[i]);
-      mem->store = &sd;
+      std::string why;
+      auto mem = rt::new_memory(sd, m.memories[i], why);
+      if (!mem) return InstantiateError{"memory " + std::to_string(i) + ": " + why, std::nullopt};
       inst.memories.push_back(mem.get());
       inst.own_memories.push_back(std::move(mem));
     }
@@ -251,19 +264,6 @@ Expected<Instance, InstancePre::InstantiateError> InstancePre::instantiate(Store
       g.store = &sd;
       g.value = rt::eval_const(m.global_inits[i - m.num_imported_globals], inst);
       inst.globals[i] = &g;
-    }
-
-    // Exports.
-    inst.exports.reserve(m.exports.size());
-    for (const wasm::Export& e : m.exports) {
-      Extern x;
-      switch (e.kind) {
-        case ExternKind::Func: x = Func(inst.funcs[e.index]); break;
-        case ExternKind::Table: x = Table(inst.tables[e.index]); break;
-        case ExternKind::Memory: x = Memory(inst.memories[e.index]); break;
-        case ExternKind::Global: x = Global(inst.globals[e.index]); break;
-      }
-      inst.exports.emplace_back(e.name, x);
     }
 
     // Segments, in order; the first one out of bounds traps, earlier writes stay.

@@ -5,16 +5,21 @@
 #include "isola/engine.hpp"
 #include "wasm/binary/decode.hpp"
 #include "wasm/interp/disasm.hpp"
+#include "wasm/runtime/guard_faults.hpp"
 #include "wasm/runtime/objects.hpp"
 #include "wasm/valid/validate.hpp"
 
 namespace isola {
 
 Engine::Engine() : Engine(Config{}) {}
-Engine::Engine(Config c) : config_(c) {}
+Engine::Engine(Config c) : config_(c), pools_(std::make_unique<rt::EnginePools>(c.pool_size)) {
+  if (c.memory_mode == MemoryMode::GuardPages) rt::install_guard_fault_handler();
+}
+Engine::~Engine() = default;
 
-Expected<Module> Module::load(const Engine&, std::span<const uint8_t> bytes) {
+Expected<Module> Module::load(const Engine& engine, std::span<const uint8_t> bytes) {
   auto d = std::make_shared<rt::ModuleData>();
+  d->bounds_checks = engine.config().memory_mode == Engine::MemoryMode::BoundsChecks;
   if (auto err = wasm::decode(bytes, d->m)) return Error{err->to_string()};
   if (auto err = wasm::validate(d->m)) return Error{err->to_string()};
   d->type_ids.reserve(d->m.types.size());

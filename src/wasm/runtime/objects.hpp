@@ -15,6 +15,7 @@
 #include "wasm/interp/code.hpp"
 #include "wasm/module.hpp"
 #include "wasm/runtime/limits.hpp"
+#include "wasm/runtime/pools.hpp"
 
 namespace isola::rt {
 
@@ -24,6 +25,9 @@ uint32_t canonical_type_id(const FuncType& t);
 
 struct ModuleData {
   wasm::Module m;
+  // Lowered for the bounds-check interpreter (the loading engine's memory mode); such a
+  // module instantiates only into stores of an engine with the same mode.
+  bool bounds_checks = false;
   std::vector<uint32_t> type_ids;  // canonical id per type index
   // Lowered code per defined function, filled lazily on first call (see interp/lower.hpp).
   std::unique_ptr<std::atomic<const interp::Code*>[]> code;
@@ -48,22 +52,37 @@ struct FuncInst {
   StoreData* store = nullptr;
 };
 
+// A linear memory. Its address range comes from the engine's pool (pools.hpp). In
+// guard-page mode `base` never moves and everything past `size` within the 8 GiB
+// reservation faults (guard_faults.hpp turns that into the out-of-bounds trap); in
+// bounds-check mode every access is compared with `size` and growing may move `base`.
 struct MemoryInst {
   MemoryType type;
   StoreData* store = nullptr;
+  EnginePools* pools = nullptr;
   uint8_t* base = nullptr;
-  uint64_t size = 0;      // bytes accessible
-  uint64_t reserved = 0;  // bytes of address space reserved at base
+  uint64_t size = 0;      // bytes accessible to the guest
+  uint64_t reserved = 0;  // bytes of address space at base
+  bool guarded = false;
   uint32_t pages() const { return static_cast<uint32_t>(size >> 16); }
   uint32_t max_pages() const { return type.limits.max ? *type.limits.max : 65536u; }
 
-  explicit MemoryInst(const MemoryType& t);
+  MemoryInst() = default;
   ~MemoryInst();
   MemoryInst(const MemoryInst&) = delete;
   MemoryInst& operator=(const MemoryInst&) = delete;
-  // Old size in pages, or -1 when the limit (or the host) refuses.
+  // Old size in pages, or -1 when the type's maximum, the store's limits or the host
+  // refuse.
   int64_t grow(uint32_t delta);
 };
+
+// Address space one guard-page memory reserves: every address a 32-bit load or store can
+// form (a 32-bit index plus a 32-bit offset, plus the access's width) lands inside it.
+constexpr uint64_t kGuardReservation = (uint64_t{8} << 30) + 65536;
+
+// A memory of type `t` for `sd`, at its minimum size, within the store's limits; nullptr
+// with `error` set when a limit or the host refuses.
+std::unique_ptr<MemoryInst> new_memory(StoreData& sd, const MemoryType& t, std::string& error);
 
 // Tables have no address-space trick (unlike memories), so the engine bounds how many
 // elements one table may hold: a module cannot make the host allocate gigabytes by
@@ -94,7 +113,6 @@ struct InstanceData {
   // Element segments as evaluated references; a dropped segment becomes empty.
   std::vector<std::vector<uint64_t>> elems;
   std::vector<uint8_t> data_dropped;  // per data segment
-  std::vector<std::pair<std::string, Extern>> exports;
 
   // What the instance defines itself (imports point elsewhere).
   std::unique_ptr<FuncInst[]> own_funcs;
@@ -125,6 +143,9 @@ struct ExecStack {
 
 struct StoreData {
   const Engine* engine = nullptr;
+  StoreLimits limits;
+  uint64_t memory_bytes = 0;  // sum of the store's memories' sizes
+  uint32_t num_memories = 0, num_tables = 0;
   std::deque<std::unique_ptr<FuncInst>> funcs;
   std::deque<std::unique_ptr<TableInst>> tables;
   std::deque<std::unique_ptr<MemoryInst>> memories;
@@ -138,7 +159,8 @@ struct StoreData {
   std::vector<std::pair<const void*, void*>> embedder_data;  // Store::set_data
   Store* owner = nullptr;
 
-  ExecStack& exec();  // allocates the value stack on first use
+  ExecStack& exec();  // takes a value stack from the engine's pool on first use
+  ~StoreData();       // gives it back
 };
 
 // What a host function's Caller refers to.

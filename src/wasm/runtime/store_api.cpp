@@ -102,6 +102,11 @@ Func Store::create_func(HostFunc f) {
 }
 
 Table Store::create_table(const TableType& t, const Value& init) {
+  const rt::StoreData& sd = *d_;
+  if (sd.num_tables >= sd.limits.max_tables ||
+      t.limits.min > std::min(rt::kMaxTableElements, sd.limits.max_table_elements))
+    return Table();
+  ++d_->num_tables;
   auto ti = std::make_unique<rt::TableInst>();
   ti->type = t;
   ti->store = d_.get();
@@ -111,10 +116,16 @@ Table Store::create_table(const TableType& t, const Value& init) {
 }
 
 Memory Store::create_memory(const MemoryType& t) {
-  d_->memories.push_back(std::make_unique<rt::MemoryInst>(t));
-  d_->memories.back()->store = d_.get();
+  std::string why;
+  auto m = rt::new_memory(*d_, t, why);
+  if (!m) return Memory();
+  d_->memories.push_back(std::move(m));
   return Memory(d_->memories.back().get());
 }
+
+void Store::set_limits(const StoreLimits& limits) { d_->limits = limits; }
+const StoreLimits& Store::limits() const { return d_->limits; }
+uint64_t Store::memory_bytes() const { return d_->memory_bytes; }
 
 Global Store::create_global(const GlobalType& t, const Value& v) {
   auto g = std::make_unique<rt::GlobalInst>();
@@ -230,9 +241,23 @@ bool Global::set(const Value& v) const {
 
 // --- instances --------------------------------------------------------------------------
 
+namespace {
+// Exports are looked up in the module and resolved through the instance's index spaces
+// on demand, so instantiation copies no names.
+Extern extern_of(const rt::InstanceData& inst, const wasm::Export& e) {
+  switch (e.kind) {
+    case ExternKind::Func: return Func(inst.funcs[e.index]);
+    case ExternKind::Table: return Table(inst.tables[e.index]);
+    case ExternKind::Memory: return Memory(inst.memories[e.index]);
+    case ExternKind::Global: return Global(inst.globals[e.index]);
+  }
+  return Extern();
+}
+}  // namespace
+
 std::optional<Extern> Instance::get_export(std::string_view name) const {
-  for (const auto& [n, e] : p_->exports)
-    if (n == name) return e;
+  for (const wasm::Export& e : p_->module->m.exports)
+    if (e.name == name) return extern_of(*p_, e);
   return std::nullopt;
 }
 Func Instance::get_func(std::string_view name) const {
@@ -251,7 +276,12 @@ Global Instance::get_global(std::string_view name) const {
   auto e = get_export(name);
   return e ? e->global() : Global();
 }
-std::vector<std::pair<std::string, Extern>> Instance::exports() const { return p_->exports; }
+std::vector<std::pair<std::string, Extern>> Instance::exports() const {
+  std::vector<std::pair<std::string, Extern>> out;
+  out.reserve(p_->module->m.exports.size());
+  for (const wasm::Export& e : p_->module->m.exports) out.emplace_back(e.name, extern_of(*p_, e));
+  return out;
+}
 Memory Instance::memory() const { return Memory(p_->mem0()); }
 
 // --- host calls -------------------------------------------------------------------------

@@ -1,0 +1,62 @@
+// The engine's instantiation pools (see pools.hpp).
+#include "wasm/runtime/pools.hpp"
+
+#include <sys/mman.h>
+
+#include "wasm/runtime/objects.hpp"
+
+namespace isola::rt {
+
+void release_memory_slot(MemorySlot& slot) {
+  if (slot.base) munmap(slot.base, slot.reserved);
+  slot = MemorySlot{};
+}
+
+EnginePools::~EnginePools() {
+  for (MemorySlot& s : guarded_) release_memory_slot(s);
+  for (MemorySlot& s : unguarded_) release_memory_slot(s);
+}
+
+MemorySlot EnginePools::take_memory(bool guarded) {
+  std::lock_guard lock(mu_);
+  std::vector<MemorySlot>& free = guarded ? guarded_ : unguarded_;
+  if (free.empty()) return {};
+  MemorySlot s = free.back();
+  free.pop_back();
+  return s;
+}
+
+void EnginePools::give_memory(MemorySlot slot) {
+  if (!slot.base) return;
+  // Hand the pages back first, outside the lock: the next owner sees zeros, and the slot
+  // costs no RAM while it waits. A slot that cannot be reset is never reused.
+  if (capacity_ == 0 || (slot.accessible && madvise(slot.base, slot.accessible, MADV_DONTNEED) != 0)) {
+    release_memory_slot(slot);
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    std::vector<MemorySlot>& free = slot.guarded ? guarded_ : unguarded_;
+    if (free.size() < capacity_) {
+      free.push_back(slot);
+      return;
+    }
+  }
+  release_memory_slot(slot);
+}
+
+StackSlot EnginePools::take_stack() {
+  std::lock_guard lock(mu_);
+  if (stacks_.empty()) return {};
+  StackSlot s = std::move(stacks_.back());
+  stacks_.pop_back();
+  return s;
+}
+
+void EnginePools::give_stack(StackSlot slot) {
+  if (!slot.values) return;
+  std::lock_guard lock(mu_);
+  if (stacks_.size() < capacity_) stacks_.push_back(std::move(slot));
+}
+
+}  // namespace isola::rt
