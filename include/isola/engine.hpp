@@ -660,4 +660,28 @@ class InstancePre {
   std::shared_ptr<const rt::PreData> d_;
 };
 
+// ---------------------------------------------------------------------------------------
+// Custom sections, byte for byte (src/wasm/binary/custom_sections.cpp)
+//
+// For tools that embed data in a module (claims signing) without re-encoding the rest of
+// it. Each function checks the header and the framing of every section (id, LEB128 size,
+// custom section name) but not what the sections contain; errors name the byte offset:
+// "malformed: section size out of bounds at byte 0x1a".
+
+struct CustomSectionRange {
+  std::string name;
+  size_t begin = 0;          // offset of the section's id byte
+  size_t payload_begin = 0;  // offset of the first byte after the name
+  size_t end = 0;            // one past the section's last byte
+};
+// The custom sections in file order.
+Expected<std::vector<CustomSectionRange>> list_custom_sections(std::span<const uint8_t> module);
+// A copy of `module` without the custom sections called `name`; every other byte is kept.
+Expected<std::vector<uint8_t>> remove_custom_sections(std::span<const uint8_t> module, std::string_view name);
+// A copy of `module` with a custom section `name` holding `payload` appended at the end.
+Expected<std::vector<uint8_t>> append_custom_section(std::span<const uint8_t> module, std::string_view name,
+                                                     std::span<const uint8_t> payload);
+// A copy of `module` with every section size re-encoded as the shortest LEB128.
+Expected<std::vector<uint8_t>> normalize_section_sizes(std::span<const uint8_t> module);
+
 }  // namespace isola

@@ -22,6 +22,8 @@ inline constexpr int kExitTrap = 134;   // the guest trapped (what wasmtime and 
 int cmd_run(std::span<char* const> args);
 int cmd_inspect(std::span<char* const> args);
 int cmd_wast(std::span<char* const> args);
+int cmd_keys(std::span<char* const> args);    // keys.cpp
+int cmd_claims(std::span<char* const> args);  // claims.cpp
 
 // Lower-case wasm text names: "i32", "funcref", "func", "memory".
 std::string func_type_string(const FuncType& t);  // "(i32, i32) -> (i64)"
