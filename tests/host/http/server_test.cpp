@@ -1,0 +1,492 @@
+// The ingress against real loopback sockets. The client side is raw POSIX sockets so the
+// tests control every byte (pipelining, partial requests, oversize headers). Every read has
+// a receive timeout, so a broken server fails a test instead of hanging it.
+#include "host/http/server.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <mutex>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "host/http/signals.hpp"
+
+namespace isola::host {
+namespace {
+
+using namespace std::chrono_literals;
+
+class Client {
+ public:
+  explicit Client(uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    timeval tv{10, 0};  // a safety net, not an assertion
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  }
+  ~Client() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool connected() const { return connected_; }
+  void close() {
+    ::close(fd_);
+    fd_ = -1;
+  }
+
+  bool send(std::string_view data) {
+    while (!data.empty()) {
+      ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      data.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+  }
+
+  struct Response {
+    std::string status_line, head, body;
+    int status = 0;
+    std::string header(std::string_view name) const {
+      std::string lower_head = lower(head), key = "\r\n" + lower(std::string(name)) + ":";
+      size_t at = lower_head.find(key);
+      if (at == std::string::npos) return {};
+      size_t start = at + key.size(), end = head.find("\r\n", start);
+      std::string v = head.substr(start, end - start);
+      while (!v.empty() && v.front() == ' ') v.erase(0, 1);
+      return v;
+    }
+    static std::string lower(std::string s) {
+      for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return s;
+    }
+  };
+
+  // Reads one response (Content-Length framing); status 0 if the connection ended first.
+  // For a HEAD request pass head=true: no body follows whatever Content-Length says.
+  Response read_response(bool head = false) {
+    Response r;
+    size_t end;
+    while ((end = buf_.find("\r\n\r\n")) == std::string::npos)
+      if (!fill()) return r;
+    r.head = buf_.substr(0, end + 2);
+    buf_.erase(0, end + 4);
+    r.status_line = r.head.substr(0, r.head.find("\r\n"));
+    if (r.status_line.size() >= 12) r.status = std::stoi(r.status_line.substr(9, 3));
+    size_t length = head ? 0 : std::stoul("0" + r.header("Content-Length"));
+    while (buf_.size() < length)
+      if (!fill()) return Response{};
+    r.body = buf_.substr(0, length);
+    buf_.erase(0, length);
+    return r;
+  }
+
+  // True if the server closed the connection (orderly or by reset) before sending more.
+  bool closed_by_server() {
+    if (!buf_.empty()) return false;
+    char c;
+    ssize_t n = ::recv(fd_, &c, 1, 0);
+    return n == 0 || (n < 0 && errno == ECONNRESET);
+  }
+
+ private:
+  bool fill() {
+    char tmp[8192];
+    ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
+    if (n <= 0) return false;
+    buf_.append(tmp, static_cast<size_t>(n));
+    return true;
+  }
+  int fd_ = -1;
+  bool connected_ = false;
+  std::string buf_;
+};
+
+// Keeps every record the server logs, for inspection after shutdown() has joined.
+class CaptureLog : public LogSink {
+ public:
+  void write(LogLevel, const nlohmann::json& record) override {
+    std::lock_guard lock(mu);
+    lines.push_back(record.dump());
+  }
+  bool enabled(LogLevel) const override { return true; }
+  std::mutex mu;
+  std::vector<std::string> lines;
+};
+
+HttpServerConfig test_config() {
+  HttpServerConfig c;
+  c.listen = "127.0.0.1:0";
+  c.threads = 4;
+  c.request_timeout = 5s;
+  c.idle_timeout = 5s;
+  return c;
+}
+
+// Answers "METHOD PATH?QUERY body" so tests see what the server parsed.
+HttpResponse echo(const HttpRequest& r) {
+  auto res = HttpResponse::text(200, r.method + " " + r.path + (r.query.empty() ? "" : "?" + r.query) +
+                                         (r.body.empty() ? "" : " " + r.body));
+  res.component = "echo";
+  res.instance_time = 1500us;
+  return res;
+}
+
+std::unique_ptr<HttpServer> start(HttpServerConfig config, HttpHandler handler, LogSink* log = nullptr) {
+  auto s = HttpServer::start(std::move(config), std::move(handler), log);
+  EXPECT_TRUE(s) << s.error().message;
+  return s ? std::move(*s) : nullptr;
+}
+
+std::string get(std::string_view path, std::string_view extra = "") {
+  return "GET " + std::string(path) + " HTTP/1.1\r\nHost: test\r\n" + std::string(extra) + "\r\n";
+}
+
+TEST(HttpServer, BindsLoopbackWithPickedPort) {
+  auto server = start(test_config(), echo);
+  ASSERT_TRUE(server);
+  EXPECT_NE(server->local_port(), 0);
+  EXPECT_EQ(server->local_address(), "127.0.0.1:" + std::to_string(server->local_port()));
+}
+
+TEST(HttpServer, RefusesBadListenAddressAndBusyPort) {
+  auto bad = HttpServer::start({.listen = "nowhere"}, echo, nullptr);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("nowhere"), std::string::npos);
+  auto first = start(test_config(), echo);
+  ASSERT_TRUE(first);
+  auto second = HttpServer::start({.listen = first->local_address()}, echo, nullptr);
+  ASSERT_FALSE(second);
+  EXPECT_NE(second.error().message.find("cannot listen on " + first->local_address()), std::string::npos)
+      << second.error().message;
+}
+
+TEST(HttpServer, KeepAliveServesSeveralRequestsOnOneConnection) {
+  std::mutex mu;
+  std::set<uint16_t> ports;
+  auto server = start(test_config(), [&](const HttpRequest& r) {
+    std::lock_guard lock(mu);
+    ports.insert(r.remote_port);
+    return echo(r);
+  });
+  Client c(server->local_port());
+  ASSERT_TRUE(c.connected());
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(c.send(get("/n/" + std::to_string(i) + "?x=1")));
+    auto r = c.read_response();
+    ASSERT_EQ(r.status, 200) << r.status_line;
+    EXPECT_EQ(r.body, "GET /n/" + std::to_string(i) + "?x=1\n");
+    EXPECT_EQ(r.header("Server"), "isola");
+    EXPECT_NE(r.header("Date").find(" GMT"), std::string::npos);
+    EXPECT_EQ(r.header("Content-Type"), "text/plain; charset=utf-8");
+  }
+  EXPECT_EQ(ports.size(), 1u);
+}
+
+TEST(HttpServer, PipelinedRequestsAreAnsweredInOrder) {
+  auto server = start(test_config(), [](const HttpRequest& r) {
+    // The first request is the slowest: answers must still come in request order.
+    if (r.path == "/0") std::this_thread::sleep_for(50ms);
+    return echo(r);
+  });
+  Client c(server->local_port());
+  std::string batch;
+  for (int i = 0; i < 6; ++i) batch += get("/" + std::to_string(i));
+  batch += "POST /body HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello";
+  batch += get("/last", "Connection: close\r\n");
+  ASSERT_TRUE(c.send(batch));
+  for (int i = 0; i < 6; ++i) {
+    auto r = c.read_response();
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, "GET /" + std::to_string(i) + "\n");
+  }
+  EXPECT_EQ(c.read_response().body, "POST /body hello\n");
+  auto last = c.read_response();
+  EXPECT_EQ(last.body, "GET /last\n");
+  EXPECT_EQ(Client::Response::lower(last.header("Connection")), "close");
+  EXPECT_TRUE(c.closed_by_server());
+}
+
+TEST(HttpServer, ServesConcurrentClients) {
+  std::atomic<int> served{0};
+  auto server = start(test_config(), [&](const HttpRequest& r) {
+    ++served;
+    return echo(r);
+  });
+  constexpr int kClients = 8, kRequests = 25;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < kClients; ++t)
+    clients.emplace_back([&, t] {
+      Client c(server->local_port());
+      for (int i = 0; i < kRequests; ++i) {
+        std::string path = "/c" + std::to_string(t) + "/" + std::to_string(i);
+        if (!c.send(get(path))) return;
+        if (c.read_response().body == "GET " + path + "\n") ++ok;
+      }
+    });
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(ok, kClients * kRequests);
+  EXPECT_EQ(served, kClients * kRequests);
+}
+
+TEST(HttpServer, OversizeHeaderIs431) {
+  auto config = test_config();
+  config.max_header_bytes = 1024;
+  auto server = start(config, echo);
+  Client c(server->local_port());
+  ASSERT_TRUE(c.send(get("/", "X-Big: " + std::string(4000, 'a') + "\r\n")));
+  auto r = c.read_response();
+  EXPECT_EQ(r.status, 431) << r.status_line;
+  EXPECT_NE(r.body.find("too large"), std::string::npos);
+  EXPECT_EQ(r.header("Content-Type"), "text/plain; charset=utf-8");
+  EXPECT_TRUE(c.closed_by_server());
+}
+
+TEST(HttpServer, OversizeBodyIs413BeforeItIsRead) {
+  auto config = test_config();
+  config.max_body_bytes = 1000;
+  std::atomic<int> handled{0};
+  auto server = start(config, [&](const HttpRequest& r) {
+    ++handled;
+    return echo(r);
+  });
+  {
+    Client c(server->local_port());
+    ASSERT_TRUE(c.send("POST /up HTTP/1.1\r\nHost: t\r\nContent-Length: 100000000\r\n\r\n" + std::string(2000, 'x')));
+    auto r = c.read_response();
+    EXPECT_EQ(r.status, 413) << r.status_line;
+    EXPECT_NE(r.body.find("limit 1000 bytes"), std::string::npos) << r.body;
+  }
+  {
+    // Chunked: the limit applies to the decoded body as it arrives.
+    Client c(server->local_port());
+    std::string chunk(600, 'y');
+    ASSERT_TRUE(c.send("POST /up HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n258\r\n" + chunk +
+                       "\r\n258\r\n" + chunk + "\r\n0\r\n\r\n"));
+    EXPECT_EQ(c.read_response().status, 413);
+  }
+  {
+    // Exactly at the limit is fine.
+    Client c(server->local_port());
+    ASSERT_TRUE(c.send("POST /up HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n" + std::string(1000, 'z')));
+    EXPECT_EQ(c.read_response().status, 200);
+  }
+  EXPECT_EQ(handled, 1);
+}
+
+TEST(HttpServer, MalformedRequestsAre400AndUnsupportedOnesSayWhy) {
+  auto server = start(test_config(), echo);
+  struct Case {
+    std::string request;
+    int status;
+  };
+  for (const auto& [request, status] : std::vector<Case>{
+           {"GARBAGE\r\n\r\n", 400},
+           {"GET / HTTP/1.1\r\nBad Header\r\n\r\n", 400},
+           {"GET / HTTP/1.1\r\nContent-Length: 12x\r\n\r\n", 400},
+           {"GET / HTTP/2.0\r\nHost: t\r\n\r\n", 505},
+           {"BREW /pot HTTP/1.1\r\nHost: t\r\n\r\n", 501},
+           {"GET http://example.com/ HTTP/1.1\r\nHost: t\r\n\r\n", 400},
+       }) {
+    Client c(server->local_port());
+    ASSERT_TRUE(c.send(request));
+    auto r = c.read_response();
+    EXPECT_EQ(r.status, status) << request << " -> " << r.status_line;
+    EXPECT_FALSE(r.body.empty());
+    EXPECT_TRUE(c.closed_by_server()) << request;
+  }
+}
+
+TEST(HttpServer, SlowClientIsCutWith408) {
+  auto config = test_config();
+  config.request_timeout = 200ms;
+  auto server = start(config, echo);
+  Client c(server->local_port());
+  ASSERT_TRUE(c.send("GET /slow HTTP/1.1\r\nHo"));  // ... and never the rest
+  auto r = c.read_response();
+  EXPECT_EQ(r.status, 408) << r.status_line;
+  EXPECT_TRUE(c.closed_by_server());
+}
+
+TEST(HttpServer, IdleKeepAliveConnectionIsClosed) {
+  auto config = test_config();
+  config.idle_timeout = 100ms;
+  auto server = start(config, echo);
+  Client c(server->local_port());
+  ASSERT_TRUE(c.send(get("/")));
+  EXPECT_EQ(c.read_response().status, 200);
+  EXPECT_TRUE(c.closed_by_server());  // no answer, just the close
+}
+
+TEST(HttpServer, HandlerExceptionIs500AndTheServerGoesOn) {
+  auto server = start(test_config(), [](const HttpRequest& r) -> HttpResponse {
+    if (r.path == "/throw") throw std::runtime_error("boom");
+    return echo(r);
+  });
+  Client c(server->local_port());
+  ASSERT_TRUE(c.send(get("/throw")));
+  auto r = c.read_response();
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(r.body.find("boom"), std::string::npos);  // internals stay in the log
+  ASSERT_TRUE(c.send(get("/fine")));
+  EXPECT_EQ(c.read_response().body, "GET /fine\n");
+}
+
+TEST(HttpServer, HandlerHeadersAreFilteredAndHeadHasNoBody) {
+  auto server = start(test_config(), [](const HttpRequest& r) {
+    HttpResponse res;
+    res.status = r.path == "/empty" ? 204 : 201;
+    res.headers = {{"X-Ok", "yes"}, {"X-Split", "a\r\nSet-Cookie: evil=1"}, {"Content-Length", "999"},
+                   {"Bad Name", "v"}};
+    res.body = "twelve bytes";
+    return res;
+  });
+  Client c(server->local_port());
+  ASSERT_TRUE(c.send(get("/")));
+  auto r = c.read_response();
+  EXPECT_EQ(r.status, 201);
+  EXPECT_EQ(r.header("X-Ok"), "yes");
+  EXPECT_EQ(r.header("X-Split"), "");
+  EXPECT_EQ(r.header("Set-Cookie"), "");
+  EXPECT_EQ(r.header("Content-Length"), "12");
+  EXPECT_EQ(r.body, "twelve bytes");
+  ASSERT_TRUE(c.send("HEAD / HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto h = c.read_response(/*head=*/true);
+  EXPECT_EQ(h.status, 201);
+  EXPECT_EQ(h.header("Content-Length"), "12");
+  ASSERT_TRUE(c.send(get("/empty")));
+  auto e = c.read_response();
+  EXPECT_EQ(e.status, 204);
+  EXPECT_EQ(e.header("Content-Length"), "");
+  // The connection is still in sync: nothing of the HEAD or 204 bodies leaked into it.
+  ASSERT_TRUE(c.send(get("/")));
+  EXPECT_EQ(c.read_response().body, "twelve bytes");
+}
+
+TEST(HttpServer, ExpectContinueGetsInterimAnswer) {
+  auto server = start(test_config(), echo);
+  Client c(server->local_port());
+  ASSERT_TRUE(c.send("PUT /x HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n"));
+  auto interim = c.read_response(/*head=*/true);
+  EXPECT_EQ(interim.status, 100);
+  ASSERT_TRUE(c.send("abc"));
+  EXPECT_EQ(c.read_response().body, "PUT /x abc\n");
+}
+
+TEST(HttpServer, TooManyConnectionsIs503) {
+  auto config = test_config();
+  config.max_connections = 1;
+  auto server = start(config, echo);
+  Client first(server->local_port());
+  ASSERT_TRUE(first.send(get("/")));
+  ASSERT_EQ(first.read_response().status, 200);  // registered for sure
+  Client second(server->local_port());
+  auto r = second.read_response();
+  EXPECT_EQ(r.status, 503) << r.status_line;
+  EXPECT_EQ(r.header("Retry-After"), "1");
+  EXPECT_TRUE(second.closed_by_server());
+  ASSERT_TRUE(first.send(get("/again")));
+  EXPECT_EQ(first.read_response().status, 200);
+}
+
+TEST(HttpServer, GracefulShutdownFinishesTheRequestInFlight) {
+  std::atomic<bool> entered{false};
+  auto server = start(test_config(), [&](const HttpRequest& r) {
+    if (r.path == "/slow") {
+      entered = true;
+      std::this_thread::sleep_for(300ms);  // still running when shutdown starts
+    }
+    return echo(r);
+  });
+  Client idle(server->local_port());
+  ASSERT_TRUE(idle.send(get("/warm")));
+  ASSERT_EQ(idle.read_response().status, 200);  // now waiting, idle, on a kept-alive connection
+  Client busy(server->local_port());
+  ASSERT_TRUE(busy.send(get("/slow")));
+  while (!entered) std::this_thread::sleep_for(1ms);
+  uint16_t port = server->local_port();
+  std::thread stopper([&] { server->shutdown(10s); });
+  auto r = busy.read_response();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "GET /slow\n");
+  EXPECT_EQ(Client::Response::lower(r.header("Connection")), "close");
+  EXPECT_TRUE(busy.closed_by_server());
+  EXPECT_TRUE(idle.closed_by_server());
+  busy.close();  // ends the server's lingering close
+  idle.close();
+  stopper.join();
+  Client late(port);
+  EXPECT_FALSE(late.connected());
+}
+
+TEST(HttpServer, AccessLogHasOneJsonLinePerRequest) {
+  CaptureLog log;
+  auto config = test_config();
+  config.max_header_bytes = 512;
+  auto server = start(config, echo, &log);
+  {
+    Client c(server->local_port());
+    ASSERT_TRUE(c.send(get("/logged?q=1")));
+    ASSERT_EQ(c.read_response().status, 200);
+    ASSERT_TRUE(c.send(get("/", "X-Big: " + std::string(1000, 'a') + "\r\n")));
+    ASSERT_EQ(c.read_response().status, 431);
+  }
+  server->shutdown(1s);
+  ASSERT_EQ(log.lines.size(), 2u);
+  auto ok = nlohmann::json::parse(log.lines[0]);
+  EXPECT_EQ(ok["method"], "GET");
+  EXPECT_EQ(ok["path"], "/logged");
+  EXPECT_EQ(ok["status"], 200);
+  EXPECT_EQ(ok["bytes"], std::string("GET /logged?q=1\n").size());
+  EXPECT_EQ(ok["component"], "echo");
+  EXPECT_DOUBLE_EQ(ok["instance_ms"].get<double>(), 1.5);
+  EXPECT_GE(ok["duration_ms"].get<double>(), 0.0);
+  EXPECT_EQ(ok["remote"], "127.0.0.1");
+  auto big = nlohmann::json::parse(log.lines[1]);
+  EXPECT_EQ(big["status"], 431);
+  EXPECT_EQ(big["component"], "");
+  EXPECT_TRUE(big.contains("error"));
+}
+
+TEST(HttpServer, JsonLinesLogWritesParsableLines) {
+  std::FILE* f = std::tmpfile();
+  ASSERT_TRUE(f);
+  JsonLinesLog log(f);
+  {
+    auto server = start(test_config(), echo, &log);
+    {
+      Client c(server->local_port());
+      ASSERT_TRUE(c.send(get("/x", "Connection: close\r\n")));
+      ASSERT_EQ(c.read_response().status, 200);
+    }
+    server->shutdown(1s);
+  }
+  std::rewind(f);
+  char line[4096];
+  ASSERT_TRUE(std::fgets(line, sizeof line, f));
+  auto j = nlohmann::json::parse(line);
+  for (const char* key : {"time", "level", "method", "path", "status", "bytes", "duration_ms", "component",
+                          "instance_ms", "remote"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  std::fclose(f);
+}
+
+TEST(ShutdownSignals, WaitReturnsTheSignalThatArrived) {
+  ShutdownSignals signals;
+  std::raise(SIGTERM);  // caught and queued: the process lives on
+  EXPECT_EQ(signals.wait(), SIGTERM);
+  std::raise(SIGINT);
+  EXPECT_EQ(signals.wait(), SIGINT);
+}
+
+}  // namespace
+}  // namespace isola::host
