@@ -154,7 +154,7 @@ class Expected {
 // Engine and modules
 
 namespace rt {
-struct EnginePools;
+class EnginePools;
 }
 
 class Engine {

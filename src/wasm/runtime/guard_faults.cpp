@@ -120,15 +120,26 @@ const MemoryInst* store_memory_at(const StoreData& sd, uintptr_t addr) {
   return nullptr;
 }
 
-// Finds where in the guest the fault happened. The interpreter keeps its instruction
-// pointer in a register at every memory access, as `pc` or already advanced to the next
-// instruction, and its frame pointer `fp` in another. So: every register that points at
-// an instruction of one of the store's lowered functions gives two candidates, that
-// instruction and the one before it; every register that points into the value stack is
-// a candidate frame. The faulting instruction is the memory access whose effective
-// address, computed from its operands in such a frame, is the address that faulted.
-// (If nothing matches, a pointer into code still names the right function.)
+// Finds where in the guest the fault happened. The interpreter tells which function is
+// running and with which frame (ExecStack::code_now, fp_now, kept at calls and returns);
+// the faulting instruction is the memory access of that function whose effective
+// address, computed from its operands in that frame, is the address that faulted. Its
+// operands still hold their values: the access faulted before writing anything. The
+// interpreter's instruction pointer, which some register holds (pointing at the
+// instruction or just past it), picks among several accesses that would all match.
 void locate(GuardedEntry& e, const ucontext_t* uc, const MemoryInst& mem, uintptr_t addr) {
+  const ExecStack& es = e.store->stack;
+  const interp::Code* c = es.code_now;
+  const uint64_t* fp = es.fp_now;
+  if (!c || !fp || c->words.empty()) return;
+  e.code = c;
+  e.pc = c->words.data();
+  const uint64_t* stack_lo = es.values.get();
+  const uint64_t* stack_hi = es.values_end;
+  const uint64_t off = addr - reinterpret_cast<uintptr_t>(mem.base);
+  const uintptr_t lo = reinterpret_cast<uintptr_t>(c->words.data());
+  const uintptr_t hi = lo + c->words.size() * sizeof(uint32_t);
+
 #if defined(__x86_64__)
   const greg_t* regs = uc->uc_mcontext.gregs;
   constexpr int kRegs = NGREG;
@@ -136,61 +147,37 @@ void locate(GuardedEntry& e, const ucontext_t* uc, const MemoryInst& mem, uintpt
   const unsigned long long* regs = uc->uc_mcontext.regs;
   constexpr int kRegs = 31;
 #else
-  (void)e; (void)uc; (void)mem; (void)addr;
-  return;
+  (void)uc;
+  constexpr int kRegs = 0;
+  const uint64_t* regs = nullptr;
 #endif
-#if defined(__x86_64__) || defined(__aarch64__)
-  const uint64_t* stack_lo = e.store->stack.values.get();
-  const uint64_t* stack_hi = e.store->stack.values_end;
-  const uint64_t off = addr - reinterpret_cast<uintptr_t>(mem.base);
-  auto matches = [&](const uint32_t* pc) {
-    Access a = access_at(pc);
-    if (a == Access::None) return false;
+  // Distance from an instruction to the nearest register that points into this code.
+  auto distance = [&](uintptr_t at) {
+    uintptr_t best = UINTPTR_MAX;
     for (int r = 0; r < kRegs; ++r) {
-      auto fp = reinterpret_cast<const uint64_t*>(static_cast<uintptr_t>(regs[r]));
-      if (fp < stack_lo || fp >= stack_hi || (reinterpret_cast<uintptr_t>(fp) & 7)) continue;
-      uint64_t ea = 0;
-      if (effective_address(a, pc, fp, stack_lo, stack_hi, ea) && off >= ea && off - ea < 8) return true;
+      uintptr_t v = static_cast<uintptr_t>(regs[r]);
+      if (v < lo || v >= hi) continue;
+      uintptr_t d = v >= at ? v - at : at - v;
+      if (d < best) best = d;
     }
-    return false;
+    return best;
   };
-  for (const auto& inst : e.store->instances) {
-    const ModuleData* md = inst->module.get();
-    const size_t n = md->m.codes.size();
-    for (size_t i = 0; i < n; ++i) {
-      const interp::Code* c = md->code[i].load(std::memory_order_acquire);
-      if (!c || c->words.empty()) continue;
-      uintptr_t lo = reinterpret_cast<uintptr_t>(c->words.data());
-      uintptr_t hi = lo + c->words.size() * sizeof(uint32_t);
-      for (int r = 0; r < kRegs; ++r) {
-        uintptr_t v = static_cast<uintptr_t>(regs[r]);
-        if (v < lo || v >= hi || (v - lo) % sizeof(uint32_t) != 0) continue;
-        // The instruction starting at or before v, and the one before that.
-        uint32_t w = static_cast<uint32_t>((v - lo) / sizeof(uint32_t));
-        const auto& offs = c->offsets;
-        size_t k = 0, top = offs.size();
-        while (k < top) {  // first entry starting after w
-          size_t mid = (k + top) / 2;
-          if (offs[mid].first <= w) k = mid + 1;
-          else top = mid;
-        }
-        if (!e.code) {
-          e.code = c;
-          e.pc = reinterpret_cast<const uint32_t*>(v);
-        }
-        for (size_t back = 1; back <= 2 && back <= k; ++back) {
-          const uint32_t* pc = c->words.data() + offs[k - back].first;
-          if (offs[k - back].first + interp::kHandlerWords > c->words.size()) continue;
-          if (matches(pc)) {
-            e.code = c;
-            e.pc = pc;
-            return;
-          }
-        }
-      }
+  uintptr_t best_distance = UINTPTR_MAX;
+  for (const auto& [word, wasm_offset] : c->offsets) {
+    (void)wasm_offset;
+    if (word + interp::kHandlerWords > c->words.size()) continue;
+    const uint32_t* pc = c->words.data() + word;
+    Access a = access_at(pc);
+    if (a == Access::None) continue;
+    uint64_t ea = 0;
+    if (!effective_address(a, pc, fp, stack_lo, stack_hi, ea) || off < ea || off - ea >= 8) continue;
+    uintptr_t d = distance(reinterpret_cast<uintptr_t>(pc));
+    if (best_distance == UINTPTR_MAX || d < best_distance) {
+      best_distance = d;
+      e.pc = pc;
+      if (d == UINTPTR_MAX) best_distance = UINTPTR_MAX - 1;  // matched, though no register helps
     }
   }
-#endif
 }
 
 uintptr_t fault_ip(const ucontext_t* uc) {
