@@ -24,6 +24,7 @@ int cmd_inspect(std::span<char* const> args);
 int cmd_wast(std::span<char* const> args);
 int cmd_keys(std::span<char* const> args);    // keys.cpp
 int cmd_claims(std::span<char* const> args);  // claims.cpp
+int cmd_up(std::span<char* const> args);      // up.cpp
 
 // Lower-case wasm text names: "i32", "funcref", "func", "memory".
 std::string func_type_string(const FuncType& t);  // "(i32, i32) -> (i64)"

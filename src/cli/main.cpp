@@ -22,6 +22,7 @@ constexpr const char* kUsage =
     "  wast      run WebAssembly spec tests (the JSON form written by wast2json)\n"
     "  keys      generate and inspect nkeys (Ed25519 keys for signing actors)\n"
     "  claims    sign a module with capability claims, or inspect and verify them\n"
+    "  up        serve an application (isola.toml or a waSCC manifest) over HTTP\n"
     "  version   print the version\n"
     "  help      show this help, or `isola help <command>` for a command's options\n";
 
@@ -32,6 +33,7 @@ int dispatch(std::string_view cmd, std::span<char* const> rest) {
   if (cmd == "wast") return cmd_wast(rest);
   if (cmd == "keys") return cmd_keys(rest);
   if (cmd == "claims") return cmd_claims(rest);
+  if (cmd == "up") return cmd_up(rest);
   if (cmd == "version" || cmd == "--version" || cmd == "-V") {
     std::printf("isola %s\n", ISOLA_VERSION);
     return kExitOk;
@@ -39,7 +41,7 @@ int dispatch(std::string_view cmd, std::span<char* const> rest) {
   if (cmd == "help" || cmd == "--help" || cmd == "-h") {
     if (!rest.empty()) {
       std::string_view sub = rest[0];
-      if (sub == "run" || sub == "inspect" || sub == "wast" || sub == "keys" || sub == "claims") {
+      if (sub == "run" || sub == "inspect" || sub == "wast" || sub == "keys" || sub == "claims" || sub == "up") {
         static char help_flag[] = "--help";
         char* argv[] = {help_flag};
         return dispatch(sub, std::span<char* const>(argv, 1));

@@ -1,0 +1,345 @@
+#!/usr/bin/env bash
+# End-to-end tests of `isola up`: e2e.sh CASE ISOLA EXAMPLES_DIR GUESTS_DIR SOURCE_DIR
+# Each case starts the real binary on 127.0.0.1 with port 0 and a temp state directory,
+# drives it with curl and raw sockets (bash /dev/tcp), and stops it. Every wait is bounded.
+set -u
+CASE=$1 ISOLA=$2 EX=$3 GUESTS=$4 SRC=$5
+T=$(mktemp -d /tmp/isola-e2e.XXXXXX)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+  rm -rf "$T"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL ($CASE): $*" >&2
+  if [ -n "${LOG:-}" ] && [ -f "$LOG" ]; then echo "--- host log:" >&2; tail -n 30 "$LOG" >&2; fi
+  exit 1
+}
+expect_eq() { [ "$1" == "$2" ] || fail "$3: expected '$2', got '$1'"; }
+expect_has() { grep -qF -- "$2" <<<"$1" || fail "$3: expected to contain '$2', got '$1'"; }
+
+# start MANIFEST [ARGS...]: runs isola up in the background; sets PID, PORT, BASE, LOG.
+N=0
+start() {
+  N=$((N + 1))
+  LOG=$T/log.$N
+  "$ISOLA" up "$@" --listen 127.0.0.1:0 --state-dir "$T/state" >"$T/out.$N" 2>"$LOG" &
+  PID=$!
+  PIDS+=("$PID")
+  for _ in $(seq 1 200); do
+    if grep -q "listening on" "$T/out.$N" 2>/dev/null; then break; fi
+    kill -0 "$PID" 2>/dev/null || fail "isola up exited early: $(cat "$LOG")"
+    sleep 0.05
+  done
+  PORT=$(sed -n 's/^isola: listening on http:\/\/127\.0\.0\.1:\([0-9]*\)$/\1/p' "$T/out.$N")
+  [ -n "$PORT" ] || fail "no 'listening on' line: $(cat "$T/out.$N") $(cat "$LOG")"
+  BASE=http://127.0.0.1:$PORT
+}
+# stop: SIGTERM, and the host must exit 0 within 15 s.
+stop() {
+  kill -TERM "$PID"
+  for _ in $(seq 1 300); do kill -0 "$PID" 2>/dev/null || break; sleep 0.05; done
+  kill -0 "$PID" 2>/dev/null && fail "isola up still running 15 s after SIGTERM"
+  wait "$PID"
+  expect_eq "$?" 0 "exit status after SIGTERM"
+}
+get() { curl -s --max-time 20 "$@"; }
+status() { curl -s -o /dev/null -w '%{http_code}' --max-time 20 "$@"; }
+# raw REQUEST_TEXT: sends bytes on a fresh connection and prints the status line.
+raw() {
+  exec 3<>"/dev/tcp/127.0.0.1/$PORT" || fail "connect"
+  printf '%b' "$1" >&3
+  timeout 10 head -n 1 <&3 | tr -d '\r'
+  exec 3<&- 3>&-
+}
+
+counter_manifest() {  # the build's counter manifest, with the actor linked to $1 values
+  cat >"$T/counter.toml" <<EOT
+[app]
+name = "counter"
+[claims]
+trusted_issuers = ["$(cat "$EX/keys/account.pub")"]
+[[component]]
+id = "counter"
+source = "$EX/counter.signed.wasm"
+[component.limits]
+timeout = "5s"
+[[component.link]]
+contract = "wascc:keyvalue"
+values = { $1 }
+[[route]]
+path = "/counter"
+component = "counter"
+EOT
+}
+
+misc_manifest() {
+  cat >"$T/misc.toml" <<EOT
+[[component]]
+id = "misc"
+source = "$GUESTS/e2e_misc.wasm"
+[component.limits]
+max_memory = "8MiB"
+timeout = "500ms"
+[[component]]
+id = "slow"
+source = "$GUESTS/e2e_misc.wasm"
+[component.limits]
+timeout = "3s"
+max_concurrent = 1
+[[component]]
+id = "hello"
+source = "$EX/hello.wasm"
+[[route]]
+path = "/misc/..."
+component = "misc"
+[[route]]
+path = "/slow/..."
+component = "slow"
+[[route]]
+path = "/hello/..."
+methods = ["GET"]
+component = "hello"
+EOT
+}
+
+# caps_manifest MODULE ALLOW_UNSIGNED HTTP_ALLOWED: the caps actor linked to keyvalue and,
+# if HTTP_ALLOWED is not "-", to the HTTP client with that allow-list.
+caps_manifest() {
+  {
+    cat <<EOT
+[[component]]
+id = "caps"
+source = "$1"
+allow_unsigned = $2
+[[component.link]]
+contract = "wascc:keyvalue"
+EOT
+    if [ "$3" != "-" ]; then
+      cat <<EOT
+[[component.link]]
+contract = "wascc:http_client"
+values = { allowed_hosts = "$3", timeout_ms = 5000 }
+EOT
+    fi
+    cat <<EOT
+[[component]]
+id = "hello"
+source = "$EX/hello.wasm"
+[[route]]
+path = "/caps/..."
+component = "caps"
+[[route]]
+path = "/hello/..."
+component = "hello"
+EOT
+  } >"$T/caps.toml"
+}
+
+case $CASE in
+hello)
+  ISOLA_HELLO_WASM=$EX/hello.wasm start "$SRC/examples/hello/isola.toml"
+  body=$(get "$BASE/hello/world")
+  expect_has "$body" "Hello from Isola" "GET /hello/world"
+  expect_has "$body" "GET /hello/world" "CGI variables"
+  expect_eq "$(status "$BASE/nope")" 404 "unrouted path"
+  expect_eq "$(status -X POST "$BASE/hello/x")" 405 "wrong method"
+  allow=$(curl -s -D - -o /dev/null -X POST "$BASE/hello/x" | tr -d '\r' | sed -n 's/^Allow: //Ip')
+  expect_has "$allow" "GET" "Allow header"
+  grep -q '"component":"hello".*"log":"access"' "$LOG" || fail "no access log line naming the component"
+  stop
+  ;;
+counter)
+  start "$EX/counter/isola.toml"
+  for i in 1 2 3; do expect_eq "$(get "$BASE/counter")" "{\"counter\":$i}" "request $i"; done
+  stop
+  ;;
+keepalive_concurrent)
+  counter_manifest 'store = "c"'
+  start "$T/counter.toml"
+  # Three requests on one connection (curl reuses it).
+  out=$(curl -sv --max-time 20 "$BASE/counter" "$BASE/counter" "$BASE/counter" 2>&1)
+  expect_has "$out" "Re-using existing connection" "keep-alive"
+  expect_has "$out" '{"counter":3}' "third answer on the kept-alive connection"
+  # 8 clients, 25 requests each on one connection: every count from 4 to 203 exactly once.
+  clients=()
+  for c in $(seq 1 8); do
+    (urls=(); for _ in $(seq 1 25); do urls+=("$BASE/counter" -w '\n'); done
+     curl -s --max-time 60 "${urls[@]}" >"$T/client.$c") &
+    clients+=("$!")
+  done
+  wait "${clients[@]}"
+  got=$(cat "$T"/client.* | sed -n 's/{"counter":\([0-9]*\)}/\1/p' | sort -n | tr '\n' ' ')
+  expect_eq "$got" "$(seq 4 203 | tr '\n' ' ')" "counts from 8 concurrent clients"
+  stop
+  ;;
+malformed)
+  misc_manifest
+  start "$T/misc.toml"
+  expect_has "$(raw 'GARBAGE\r\n\r\n')" " 400" "malformed request line"
+  big=$(head -c 20000 /dev/zero | tr '\0' a)
+  expect_has "$(raw "GET /hello/x HTTP/1.1\r\nHost: a\r\nX-Big: $big\r\n\r\n")" " 431" "oversize header"
+  expect_has "$(raw 'POST /hello/x HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999\r\n\r\n')" " 413" "oversize body"
+  expect_has "$(get "$BASE/hello/x")" "Hello from Isola" "still serving"
+  stop
+  ;;
+slow_client)
+  # A client that never finishes its request must not hold a server thread: while it
+  # dawdles, everyone else is served (the ingress's request timeout, 30 s, cuts it later;
+  # its unit tests check that with a short timeout).
+  misc_manifest
+  start "$T/misc.toml"
+  for i in 1 2 3 4 5 6 7 8 9 10; do
+    exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+    printf 'GET /hello/x HTTP/1.1\r\nHost: a\r\n' >&$fd
+    eval "slow$i=$fd"
+  done
+  expect_has "$(get "$BASE/hello/x")" "Hello from Isola" "served while 10 clients dawdle"
+  for i in 1 2 3 4 5 6 7 8 9 10; do eval "exec {slow$i}>&-"; done
+  stop
+  ;;
+trap)
+  misc_manifest
+  start "$T/misc.toml"
+  expect_eq "$(status "$BASE/misc/trap")" 500 "trapping guest"
+  expect_has "$(get "$BASE/misc/trap")" "component misc: trapped: unreachable" "trap body"
+  expect_eq "$(get "$BASE/misc/ok")" "ok" "next request after a trap"
+  stop
+  ;;
+runaway)
+  misc_manifest
+  start "$T/misc.toml"
+  get -o "$T/loop.body" -w '%{http_code}' "$BASE/misc/loop" >"$T/loop.status" &
+  loop=$!
+  expect_eq "$(get "$BASE/hello/x" | head -n 1)" "Hello from Isola" "served while a guest loops"
+  wait $loop
+  expect_eq "$(cat "$T/loop.status")" 504 "runaway guest"
+  expect_has "$(cat "$T/loop.body")" "component misc: timed out: still running after 500 ms" "504 body"
+  expect_eq "$(get "$BASE/misc/ok")" "ok" "next request after a timeout"
+  stop
+  ;;
+memory)
+  misc_manifest
+  start "$T/misc.toml"
+  expect_eq "$(status "$BASE/misc/hog")" 503 "memory-hungry guest"
+  expect_has "$(get "$BASE/misc/hog")" "memory limit reached (8388608 bytes)" "memory body"
+  expect_eq "$(get "$BASE/misc/ok")" "ok" "next request after the memory limit"
+  stop
+  ;;
+concurrency_limit)
+  misc_manifest
+  start "$T/misc.toml"
+  get -o /dev/null "$BASE/slow/loop" &   # holds the only slot for 3 s
+  held=$!
+  sleep 0.5
+  hdrs=$(curl -s -D - -o "$T/busy" --max-time 20 "$BASE/slow/ok" | tr -d '\r')
+  expect_has "$hdrs" "HTTP/1.1 503" "second concurrent request"
+  expect_has "$hdrs" "Retry-After: 1" "Retry-After"
+  expect_has "$(cat "$T/busy")" "too many concurrent requests (max_concurrent = 1)" "503 body"
+  wait $held
+  expect_eq "$(get "$BASE/slow/ok")" "ok" "served once the slot is free"
+  stop
+  ;;
+denial_unlinked)
+  caps_manifest "$GUESTS/e2e_caps.wasm" true -
+  start "$T/caps.toml"
+  body=$(get "$BASE/caps/log")
+  expect_has "$body" "error: component caps is not linked to wascc:logging under binding default" "unlinked contract"
+  grep -qF '"binding":"default","component":"caps","contract":"wascc:logging","event":"denied","log":"capability","operation":"WriteLog"' "$LOG" ||
+    fail "no denial line in the log"
+  expect_has "$(get "$BASE/caps/kv")" "ok " "linked contract"
+  stop
+  ;;
+denial_claims)
+  # Signed with wascc:keyvalue only, linked to keyvalue and the HTTP client.
+  "$ISOLA" keys gen --type account -o "$T/acct.nk" >"$T/acct.pub" 2>/dev/null || fail "keys gen"
+  "$ISOLA" keys gen --type module -o "$T/mod.nk" >"$T/mod.pub" 2>/dev/null || fail "keys gen"
+  "$ISOLA" claims sign "$GUESTS/e2e_caps.wasm" -o "$T/caps.signed.wasm" --issuer "$T/acct.nk" \
+    --subject "$T/mod.nk" --cap wascc:keyvalue 2>/dev/null || fail "claims sign"
+  caps_manifest "$T/caps.signed.wasm" false '*'
+  start "$T/caps.toml"
+  body=$(get "$BASE/caps/http?http://127.0.0.1:$PORT/hello/x")
+  expect_has "$body" "error: Actor $(cat "$T/mod.pub") attempted to call PerformRequest on wascc:http_client,default - PERMISSION DENIED." "claims denial"
+  grep -q '"contract":"wascc:http_client".*"event":"denied".*"reason":"not in the module.s claims"' "$LOG" || fail "no denial line in the log"
+  expect_has "$(get "$BASE/caps/kv")" "ok " "claimed and linked contract"
+  stop
+  # The same module, unsigned claims refused: an unsigned actor is refused at start.
+  caps_manifest "$GUESTS/e2e_caps.wasm" false -
+  "$ISOLA" up "$T/caps.toml" --listen 127.0.0.1:0 --state-dir "$T/state" >/dev/null 2>"$T/refused" && fail "unsigned actor started"
+  expect_has "$(cat "$T/refused")" "a waPC actor without claims" "unsigned refusal"
+  ;;
+httpclient)
+  # Loopback is refused unless the allow-list names it exactly.
+  caps_manifest "$GUESTS/e2e_caps.wasm" true '127.0.0.1'
+  start "$T/caps.toml"
+  expect_has "$(get "$BASE/caps/http?http://127.0.0.1:$PORT/hello/x")" "ok " "allowed loopback host"
+  expect_has "$(get "$BASE/caps/http?http://localhost:$PORT/hello/x")" "error: Invocation failure: " "host not on the list"
+  stop
+  caps_manifest "$GUESTS/e2e_caps.wasm" true '*'
+  start "$T/caps.toml"
+  body=$(get "$BASE/caps/http?http://127.0.0.1:$PORT/hello/x")
+  expect_has "$body" "error: Invocation failure: " "loopback via *"
+  expect_has "$body" "loopback" "SSRF refusal names the reason"
+  stop
+  caps_manifest "$GUESTS/e2e_caps.wasm" true 'example.com'
+  start "$T/caps.toml"
+  expect_has "$(get "$BASE/caps/http?http://127.0.0.1:$PORT/hello/x")" "error: Invocation failure: " "not on the allow-list"
+  stop
+  ;;
+persistence)
+  counter_manifest 'store = "p"'
+  start "$T/counter.toml"
+  for i in 1 2; do expect_eq "$(get "$BASE/counter")" "{\"counter\":$i}" "request $i"; done
+  stop
+  start "$T/counter.toml"
+  expect_eq "$(get "$BASE/counter")" '{"counter":3}' "after a clean restart"
+  kill -9 "$PID"; wait "$PID" 2>/dev/null
+  start "$T/counter.toml"
+  expect_eq "$(get "$BASE/counter")" '{"counter":4}' "after kill -9"
+  stop
+  ;;
+redis)
+  command -v redis-server >/dev/null || { echo "SKIP: no redis-server"; exit 0; }
+  rport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 16379)
+  mkdir -p "$T/redis"
+  redis-server --port "$rport" --bind 127.0.0.1 --dir "$T/redis" --save '' --appendonly no >"$T/redis.log" 2>&1 &
+  PIDS+=("$!")
+  for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$rport") 2>/dev/null && break; sleep 0.05; done
+  counter_manifest "URL = \"redis://127.0.0.1:$rport\""
+  start "$T/counter.toml"
+  for i in 1 2 3; do expect_eq "$(get "$BASE/counter")" "{\"counter\":$i}" "request $i"; done
+  stop
+  ls "$T/state/kv" 2>/dev/null | grep -q . && fail "a SQLite store was written although Redis is configured"
+  start "$T/counter.toml"
+  expect_eq "$(get "$BASE/counter")" '{"counter":4}' "Redis kept the count"
+  stop
+  ;;
+wascc_manifest)
+  cat >"$T/host.yaml" <<EOT
+---
+labels:
+    sample: "Key-Value Counter"
+actors:
+    - $EX/counter.signed.wasm
+capabilities:
+    - path: ./libwascc_sqlite.so
+    - path: ./libwascc_httpsrv.so
+bindings:
+    - actor: "$(cat "$EX/keys/counter.pub")"
+      capability: "wascc:keyvalue"
+    - actor: "$(cat "$EX/keys/counter.pub")"
+      capability: "wascc:http_server"
+      values:
+        PORT: "8081"
+EOT
+  start "$T/host.yaml"
+  for i in 1 2 3; do expect_eq "$(get "$BASE/counter")" "{\"counter\":$i}" "request $i"; done
+  stop
+  ;;
+*)
+  fail "unknown case"
+  ;;
+esac
+echo "ok: $CASE"
