@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The main job: installs dependencies, builds Isola and the example guest, then runs the
-# example: fib(30), computed by the guest in WebAssembly. Works from any directory.
+# The main job: installs dependencies, builds Isola and the examples, then starts the
+# example app: `isola up` serving the counter actor (a signed waPC actor that counts in
+# the embedded SQLite key-value store) on http://127.0.0.1:8080/counter. No external
+# server is needed. Ctrl-C (or SIGTERM) stops it gracefully. Works from any directory.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -8,7 +10,7 @@ build="$root/build"
 
 bash "$root/scripts/install-deps.sh"
 cmake -G Ninja -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release
-cmake --build "$build" --target isola fib_wasm
+cmake --build "$build"
 
-echo "+ isola run --invoke fib build/examples/fib.wasm 30"
-"$build/isola" run --invoke fib "$build/examples/fib.wasm" 30
+echo "+ isola up build/examples/counter/isola.toml   (try: curl localhost:8080/counter)"
+exec "$build/isola" up "$build/examples/counter/isola.toml"
