@@ -3,6 +3,9 @@
 #include "wasm/runtime/limits.hpp"
 
 #include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -78,8 +81,26 @@ class DeadlineTimer {
   }
 
   void start() {  // with mu_ held
-    std::thread([this] { run(); }).detach();
+    std::thread([this] {
+      raise_priority();
+      run();
+    }).detach();
     running_ = true;
+  }
+
+  // When every core is busy, a normal thread that wakes up waits for a scheduler tick or
+  // more before it runs (measured: 10-40 ms at the 99th percentile with both cores of a
+  // 2-core machine saturated), and every guest's deadline waits with it. This thread only
+  // sets flags and sleeps again, so it may preempt: SCHED_FIFO at the lowest real-time
+  // priority where that is permitted (root, CAP_SYS_NICE, an RLIMIT_RTPRIO), else the
+  // best nice value it may take. The kernel's real-time throttling bounds what it could
+  // take even if it misbehaved.
+  static void raise_priority() {
+    sched_param p{};
+    p.sched_priority = sched_get_priority_min(SCHED_FIFO);
+    if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &p) == 0) return;
+    for (int nice = -20; nice < 0; nice += 5)
+      if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice) == 0) return;
   }
 
   void run() {
