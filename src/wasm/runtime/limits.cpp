@@ -49,7 +49,11 @@ class DeadlineTimer {
     s->timer_id = next_id_++;
     auto it = queue_.emplace(Key{t, s->timer_id}, s).first;
     if (!running_) start();
-    if (it == queue_.begin()) cv_->notify_one();  // sooner than what the thread waits for
+    // Wake the thread only if this deadline comes before the time it already sleeps
+    // until. A host that arms and clears a deadline per request would otherwise wake it
+    // (two context switches) per request; this way it wakes about once per timeout
+    // period, finds nothing due, and sleeps until the earliest deadline then armed.
+    if (it == queue_.begin() && t < wake_at_) cv_->notify_one();
   }
 
   void disarm(InterruptState& s) {
@@ -69,6 +73,7 @@ class DeadlineTimer {
                      DeadlineTimer& t = get();
                      t.cv_ = new std::condition_variable;  // the old one may count a waiter that is gone
                      t.running_ = false;
+                     t.wake_at_ = Clock::time_point::max();
                      if (!t.queue_.empty()) t.start();
                      t.mu_.unlock();
                    });
@@ -107,12 +112,14 @@ class DeadlineTimer {
     std::unique_lock<std::mutex> lock(mu_);
     for (;;) {
       if (queue_.empty()) {
+        wake_at_ = Clock::time_point::max();
         cv_->wait(lock);
         continue;
       }
       auto it = queue_.begin();
       if (Clock::time_point next = it->first.first; Clock::now() < next) {
         // By value: the entry may be erased while the lock is released during the wait.
+        wake_at_ = next;
         cv_->wait_until(lock, next);
         continue;
       }
@@ -127,6 +134,10 @@ class DeadlineTimer {
   std::mutex mu_;
   std::condition_variable* cv_ = new std::condition_variable;  // replaced in a forked child
   std::map<Key, std::weak_ptr<InterruptState>> queue_;
+  // When the thread will wake by itself (max while it waits for the queue to fill). A
+  // disarmed deadline leaves it as it was: the thread wakes then, finds nothing due and
+  // sleeps again, which is cheaper than waking it at every disarm.
+  Clock::time_point wake_at_ = Clock::time_point::max();
   uint64_t next_id_ = 1;
   bool running_ = false;
 };

@@ -36,6 +36,10 @@ struct StackSlot {
 
 class EnginePools {
  public:
+  // Bytes at the start of a released memory that are zeroed in place and kept resident
+  // (see give_memory); the rest is returned to the kernel.
+  static constexpr uint64_t kKeepResident = 256 * 1024;
+
   explicit EnginePools(uint32_t capacity) : capacity_(capacity) {}
   ~EnginePools();
   EnginePools(const EnginePools&) = delete;
