@@ -369,7 +369,11 @@ LinkValues TomlReader::read_values(const toml::node& n, std::string_view key) {
     std::string vkey = std::string(key) + "." + std::string(k.str());
     if (auto a = v.as_array()) {  // allowed_hosts = ["a.com", "b.com"] -> "a.com,b.com"
       std::string joined;
-      for (size_t i = 0; i < a->size(); ++i) joined += (i ? "," : "") + scalar((*a)[i], vkey + "[" + std::to_string(i) + "]");
+      for (size_t i = 0; i < a->size(); ++i) {
+        // Appended piece by piece: GCC 12 -O3 warns falsely (-Wrestrict) on "," + string.
+        if (i) joined.push_back(',');
+        joined.append(scalar((*a)[i], vkey + "[" + std::to_string(i) + "]"));
+      }
       values.emplace(std::string(k.str()), joined);
     } else {
       values.emplace(std::string(k.str()), scalar(v, vkey));

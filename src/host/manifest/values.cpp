@@ -9,6 +9,13 @@ namespace isola::host::manifest_detail {
 
 namespace {
 
+// `"text"`, built with append: GCC 12 -O3 warns falsely (-Wrestrict) on "\"" + string.
+std::string dq(std::string_view text) {
+  std::string q = "\"";
+  q.append(text).push_back('"');
+  return q;
+}
+
 // The leading decimal integer of `text` and what follows it.
 bool leading_number(std::string_view text, uint64_t& n, std::string_view& unit) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
@@ -36,14 +43,14 @@ Parsed<uint64_t> parse_size(std::string_view text) {
   uint64_t n = 0;
   std::string_view unit;
   if (!leading_number(text, n, unit))
-    return {std::nullopt, "\"" + std::string(text) + "\" is not a size (expected e.g. 65536, 512KiB, 64MiB, 1GiB)"};
+    return {std::nullopt, dq(text).append(" is not a size (expected e.g. 65536, 512KiB, 64MiB, 1GiB)")};
   for (const auto& [name, factor] : kUnits)
     if (unit == name) {
-      if (n > UINT64_MAX / factor) return {std::nullopt, "\"" + std::string(text) + "\" is too large"};
+      if (n > UINT64_MAX / factor) return {std::nullopt, dq(text).append(" is too large")};
       return {n * factor, {}};
     }
-  return {std::nullopt, "\"" + std::string(text) + "\": unknown size unit '" + std::string(unit) +
-                            "' (use B, KiB, MiB, GiB, KB, MB or GB)"};
+  return {std::nullopt, dq(text).append(": unknown size unit '" + std::string(unit) +
+                            "' (use B, KiB, MiB, GiB, KB, MB or GB)")};
 }
 
 Parsed<std::chrono::milliseconds> parse_duration(std::string_view text) {
@@ -52,18 +59,18 @@ Parsed<std::chrono::milliseconds> parse_duration(std::string_view text) {
   uint64_t n = 0;
   std::string_view unit;
   if (!leading_number(text, n, unit) || unit.empty())
-    return {std::nullopt, "\"" + std::string(text) + "\" is not a duration (expected e.g. 250ms, 5s, 2m, 1h)"};
+    return {std::nullopt, dq(text).append(" is not a duration (expected e.g. 250ms, 5s, 2m, 1h)")};
   for (const auto& [name, factor] : kUnits)
     if (unit == name) {
-      if (n > (1ull << 40) / factor) return {std::nullopt, "\"" + std::string(text) + "\" is too long"};
+      if (n > (1ull << 40) / factor) return {std::nullopt, dq(text).append(" is too long")};
       return {std::chrono::milliseconds(n * factor), {}};
     }
-  return {std::nullopt, "\"" + std::string(text) + "\" is not a duration: unknown unit '" + std::string(unit) +
-                            "' (use ms, s, m or h)"};
+  return {std::nullopt, dq(text).append(" is not a duration: unknown unit '" + std::string(unit) +
+                            "' (use ms, s, m or h)")};
 }
 
 std::optional<std::string> check_listen(std::string_view text) {
-  std::string bad = "\"" + std::string(text) + "\" is not a listen address";
+  std::string bad = dq(text).append(" is not a listen address");
   size_t colon = text.rfind(':');
   if (colon == std::string_view::npos) return bad + " (expected HOST:PORT, e.g. 127.0.0.1:8080)";
   std::string host(text.substr(0, colon));
@@ -82,7 +89,7 @@ std::optional<std::string> check_listen(std::string_view text) {
 }
 
 std::optional<std::string> check_route_pattern(std::string_view pattern) {
-  std::string quoted = "\"" + std::string(pattern) + "\"";
+  std::string quoted = dq(pattern);
   if (pattern.empty() || pattern.front() != '/') return quoted + " must start with '/'";
   for (char c : pattern)
     if (static_cast<unsigned char>(c) <= ' ' || c == '?' || c == '#' || c == 0x7f)

@@ -139,11 +139,11 @@ struct ExecStack {
   uint64_t* values_end = nullptr;
   uint64_t* top = nullptr;  // first free slot; nested entries (host -> wasm) start here
   uint32_t depth = 0;       // current wasm call depth across nested entries
-  // Guard-page mode only: the running function's frame and code, updated at every call,
-  // return and host-call return, so a memory fault can be traced to its instruction
-  // (guard_faults.cpp) without the interpreter recording anything per access.
-  uint64_t* fp_now = nullptr;
+  // Guard-page mode only, for the fault handler (guard_faults.cpp): the running function's
+  // code, updated at every call, return and host-call return, and the instruction of the
+  // latest memory access, stored just before the access.
   const interp::Code* code_now = nullptr;
+  const uint32_t* pc_now = nullptr;
 };
 
 struct StoreData {

@@ -199,7 +199,7 @@ TEST(HttpServer, PipelinedRequestsAreAnsweredInOrder) {
   });
   Client c(server->local_port());
   std::string batch;
-  for (int i = 0; i < 6; ++i) batch += get("/" + std::to_string(i));
+  for (int i = 0; i < 6; ++i) batch += get(std::string("/").append(std::to_string(i)));  // not "/" + ...: GCC 12 -Wrestrict
   batch += "POST /body HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello";
   batch += get("/last", "Connection: close\r\n");
   ASSERT_TRUE(c.send(batch));
