@@ -1,10 +1,13 @@
 // The interpreter: direct-threaded execution of lowered code (see code.hpp).
 //
-// One C++ function runs every wasm frame of a call; wasm-to-wasm calls push a Frame on
+// One C++ function (the loop in interp_loop.inc, compiled once per memory mode: guard
+// pages or bounds checks) runs every wasm frame of a call; wasm-to-wasm calls push a Frame on
 // the store's frame stack instead of recursing, so call depth is bounded by a counter,
 // not by the native stack. Handlers read operands from frame slots (fp[i]), write
 // results to frame slots, and jump straight to the next handler (computed goto).
-// Only host calls leave the loop, through a helper that catches host traps.
+// Only host calls leave the loop, through a helper that catches host traps. This file
+// holds the entry points (invoke, and run_guarded, which turns a guard-page fault back
+// into a trap) and the helpers the loop calls.
 //
 // Limits: loop back-edges (the Loop* branches) and function entries test the store's
 // stop-request word (rt::InterruptState::flags) with one relaxed load. It is zero unless
