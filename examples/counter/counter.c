@@ -2,7 +2,7 @@
  * to the key named after the request path ('/' -> ':') in the `wascc:keyvalue` store
  * linked under "default", and answers 200 {"counter":N} as JSON. */
 #include "msgpack.h"
-#include "wapc.h"
+#include "wapc_http.h"
 
 /* Writes `msg` as the guest error and returns 0. */
 static int fail_with(const char *prefix, const uint8_t *detail, uint32_t n) {
@@ -66,24 +66,7 @@ static int handle_request(const uint8_t *payload, uint32_t len) {
   while (nd > 0) body[body_len++] = digits[--nd];
   body[body_len++] = '}';
 
-  /* Response {statusCode: u32, status, header, body} */
-  mp_writer w;
-  mp_writer_init(&w);
-  mp_write_map(&w, 4);
-  mp_write_cstr(&w, "statusCode");
-  mp_write_uint(&w, 200);
-  mp_write_cstr(&w, "status");
-  mp_write_cstr(&w, "OK");
-  mp_write_cstr(&w, "header");
-  mp_write_map(&w, 1);
-  mp_write_cstr(&w, "Content-Type");
-  mp_write_cstr(&w, "application/json");
-  mp_write_cstr(&w, "body");
-  mp_write_bin(&w, body, (uint32_t)body_len);
-  if (w.failed) return wapc_fail("guest out of memory");
-  wapc_respond(w.data, w.len);
-  mp_writer_free(&w);
-  return 1;
+  return wapc_http_respond(200, "OK", "application/json", body, (uint32_t)body_len);
 }
 
 /* The waSCC health check: answered with nil, as the original kvcounter does. */

@@ -6,31 +6,17 @@
  * It answers 200 with "ok <reply bytes>" or "error: <the host error>", so the test sees
  * exactly what the guest saw. */
 #include "msgpack.h"
-#include "wapc.h"
+#include "wapc_http.h"
 
 static int reply_text(const char *prefix, const uint8_t *detail, uint32_t n) {
   mp_writer body;
   mp_writer_init(&body);
   mp_put(&body, prefix, (uint32_t)strlen(prefix));
   mp_put(&body, detail, n);
-  mp_writer w;
-  mp_writer_init(&w);
-  mp_write_map(&w, 4);
-  mp_write_cstr(&w, "statusCode");
-  mp_write_uint(&w, 200);
-  mp_write_cstr(&w, "status");
-  mp_write_cstr(&w, "OK");
-  mp_write_cstr(&w, "header");
-  mp_write_map(&w, 1);
-  mp_write_cstr(&w, "Content-Type");
-  mp_write_cstr(&w, "text/plain");
-  mp_write_cstr(&w, "body");
-  mp_write_bin(&w, body.data, body.len);
-  if (w.failed || body.failed) return wapc_fail("guest out of memory");
-  wapc_respond(w.data, w.len);
-  mp_writer_free(&w);
+  int rc = body.failed ? wapc_fail("guest out of memory")
+                      : wapc_http_respond(200, "OK", "text/plain", body.data, body.len);
   mp_writer_free(&body);
-  return 1;
+  return rc;
 }
 
 static int eq(const uint8_t *p, uint32_t n, const char *s) { return n == strlen(s) && memcmp(p, s, n) == 0; }
