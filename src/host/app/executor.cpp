@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
 
 #include "host/abi/http_codec.hpp"
 #include "host/abi/wagi.hpp"
@@ -134,6 +137,31 @@ HttpResponse Executor::serve(const ComponentRuntime& rt, const Route& route, con
     };
   };
 
+  // The instance both ABIs run in: a WASI context (WAGI's CGI one, or a quiet one for an
+  // actor built against wasi-libc), the component's limits, a fresh instance. On failure,
+  // the answer to send instead.
+  std::unique_ptr<wasi::Context> ctx;
+  Instance inst;
+  auto start = [&](wasi::Config cfg) -> std::optional<HttpResponse> {
+    auto made = wasi::Context::create(std::move(cfg));
+    if (!made) return answer({500, "cannot set up WASI: " + made.error().message}, t0);
+    ctx = std::move(*made);
+    ctx->attach(store);
+    apply_limits(store, limits);
+    auto i = lc.pre->instantiate(store);
+    if (!i) {
+      if (i.error().trap) return answer(classify_trap(*i.error().trap, store, limits), t0);
+      return answer({at_memory_limit(store, limits) ? 503u : 500u, "cannot instantiate: " + i.error().message}, t0);
+    }
+    inst = *i;
+    return std::nullopt;
+  };
+  auto memory_limit_reached = [&](std::string_view detail) {
+    return answer({503, "memory limit reached (" + std::to_string(*limits.max_memory_bytes) + " bytes): " +
+                            std::string(detail)},
+                  t0);
+  };
+
   if (lc.abi == Abi::Wagi) {
     wagi::Options opt;
     opt.script_name = script_name(route.pattern);
@@ -142,21 +170,13 @@ HttpResponse Executor::serve(const ComponentRuntime& rt, const Route& route, con
     opt.dirs = mounts(c);
     opt.on_stderr = on_output("stderr");
     wagi::Exchange ex(request, std::move(opt));
-    auto ctx = wasi::Context::create(ex.config());
-    if (!ctx) return answer({500, "cannot set up WASI: " + ctx.error().message}, t0);
-    (*ctx)->attach(store);
-    apply_limits(store, limits);
-    auto inst = lc.pre->instantiate(store);
-    if (!inst) {
-      if (inst.error().trap) return answer(classify_trap(*inst.error().trap, store, limits), t0);
-      return answer({at_memory_limit(store, limits) ? 503u : 500u, "cannot instantiate: " + inst.error().message}, t0);
-    }
-    auto outcome = wasi::run_command(store, *inst);
+    if (auto failed = start(ex.config())) return *failed;
+    auto outcome = wasi::run_command(store, inst);
     store.clear_deadline();
     if (!outcome) return answer(classify_trap(outcome.error(), store, limits), t0);
     HttpResponse r = ex.response(outcome);
     if (r.status >= 500 && at_memory_limit(store, limits))
-      return answer({503, "memory limit reached (" + std::to_string(*limits.max_memory_bytes) + " bytes): " + r.body.substr(0, r.body.find('\n'))}, t0);
+      return memory_limit_reached(r.body.substr(0, r.body.find('\n')));
     r.component = c.id;
     r.instance_time = Clock::now() - t0;
     return r;
@@ -170,21 +190,12 @@ HttpResponse Executor::serve(const ComponentRuntime& rt, const Route& route, con
   cfg.stdin_ = wasi::Stdio::null();
   cfg.stdout_ = wasi::Stdio::to(on_output("stdout"));
   cfg.stderr_ = wasi::Stdio::to(on_output("stderr"));
-  auto ctx = wasi::Context::create(std::move(cfg));
-  if (!ctx) return answer({500, "cannot set up WASI: " + ctx.error().message}, t0);
-  (*ctx)->attach(store);
-  apply_limits(store, limits);
-  auto inst = lc.pre->instantiate(store);
-  if (!inst) {
-    if (inst.error().trap) return answer(classify_trap(*inst.error().trap, store, limits), t0);
-    return answer({at_memory_limit(store, limits) ? 503u : 500u, "cannot instantiate: " + inst.error().message}, t0);
-  }
-  auto guest = wapc::Guest::bind(store, *inst, session);
+  if (auto failed = start(std::move(cfg))) return *failed;
+  auto guest = wapc::Guest::bind(store, inst, session);
   if (!guest) return answer({500, guest.error().message}, t0);
   auto fail_call = [&](const wapc::CallError& e, std::string_view when) {
     if (e.trap) return answer(classify_trap(*e.trap, store, limits), t0);
-    if (at_memory_limit(store, limits))
-      return answer({503, "memory limit reached (" + std::to_string(*limits.max_memory_bytes) + " bytes): " + e.message}, t0);
+    if (at_memory_limit(store, limits)) return memory_limit_reached(e.message);
     return answer({500, std::string(when) + ": " + e.message}, t0);
   };
   if (auto init = guest->initialize(); !init) return fail_call(init.error(), "initialisation failed");
