@@ -30,8 +30,8 @@ struct GuardedEntry {
   void* jump[5];  // __builtin_setjmp buffer, set by the entry before running guest code
   GuardedEntry* prev = nullptr;
   StoreData* store = nullptr;
-  // Where the guest was, if the handler could tell from the registers (the interpreter
-  // keeps its instruction pointer in one): the lowered function and the position in it.
+  // Where the guest was, filled by the handler from ExecStack::code_now and pc_now: the
+  // lowered function and the faulting access in it (null if not known).
   const interp::Code* code = nullptr;
   const uint32_t* pc = nullptr;
 };
