@@ -1,10 +1,12 @@
 // Linking and instantiation: Linker resolves imports once into an InstancePre, which
-// creates instances: allocates what the module defines, evaluates globals and segments,
-// initialises tables and memories, and runs the start function.
+// works out the initial globals and tables (init_image.hpp) and then creates instances:
+// allocates what the module defines, copies the images, initialises memories from the
+// data segments, and runs the start function.
 #include <map>
 
 #include "isola/engine.hpp"
 #include "wasm/interp/exec.hpp"
+#include "wasm/runtime/init_image.hpp"
 #include "wasm/runtime/objects.hpp"
 
 namespace isola::rt {
@@ -25,6 +27,7 @@ struct PreData {
   Module module;
   std::vector<Definition> imports;  // in import order
   StoreData* store = nullptr;       // set when an import is an object of a store
+  InitImage image;
 };
 
 namespace {
@@ -145,7 +148,7 @@ Linker& Linker::define_instance(std::string module, const Instance& inst) {
 
 Expected<InstancePre> Linker::prelink(const Module& module) const {
   const wasm::Module& m = module.data()->m;
-  auto pre = std::make_shared<rt::PreData>(rt::PreData{module, {}, nullptr});
+  auto pre = std::make_shared<rt::PreData>(rt::PreData{module, {}, nullptr, {}});
   pre->imports.reserve(m.imports.size());
   for (const wasm::Import& imp : m.imports) {
     auto it = d_->defs.find({imp.module, imp.name});
@@ -159,6 +162,14 @@ Expected<InstancePre> Linker::prelink(const Module& module) const {
     }
     pre->imports.push_back(it->second);
   }
+  std::vector<const rt::FuncInst*> funcs;
+  std::vector<const rt::GlobalInst*> globals;
+  for (size_t i = 0; i < m.imports.size(); ++i) {
+    const rt::Definition& d = pre->imports[i];
+    if (m.imports[i].kind == ExternKind::Func) funcs.push_back(d.host ? nullptr : d.ext.func().raw());
+    if (m.imports[i].kind == ExternKind::Global) globals.push_back(d.ext.global().raw());
+  }
+  pre->image = rt::build_init_image(m, funcs, globals);
   return InstancePre(std::move(pre));
 }
 
@@ -237,6 +248,7 @@ Expected<Instance, InstancePre::InstantiateError> InstancePre::instantiate(Store
       f.store = &sd;
       inst.funcs[i] = &f;
     }
+    const rt::InitImage& img = p.image;
     for (uint32_t i = m.num_imported_tables; i < m.tables.size(); ++i) {
       const uint32_t cap = std::min(rt::kMaxTableElements, sd.limits.max_table_elements);
       if (m.tables[i].limits.min > cap)
@@ -247,7 +259,10 @@ Expected<Instance, InstancePre::InstantiateError> InstancePre::instantiate(Store
       auto t = std::make_unique<rt::TableInst>();
       t->type = m.tables[i];
       t->store = &sd;
-      t->elems.assign(m.tables[i].limits.min, 0);
+      if (img.tables_ready)
+        rt::materialize_refs(img.tables[i - m.num_imported_tables], inst.own_funcs.get(), t->elems);
+      else
+        t->elems.assign(m.tables[i].limits.min, 0);
       inst.tables.push_back(t.get());
       inst.own_tables.push_back(std::move(t));
     }
@@ -262,39 +277,49 @@ Expected<Instance, InstancePre::InstantiateError> InstancePre::instantiate(Store
       rt::GlobalInst& g = inst.own_globals[i];
       g.type = m.globals[i];
       g.store = &sd;
-      g.value = rt::eval_const(m.global_inits[i - m.num_imported_globals], inst);
+      g.value = img.globals[i - m.num_imported_globals];
       inst.globals[i] = &g;
     }
+    for (auto [pos, func] : img.global_funcs)
+      inst.own_globals[m.num_imported_globals + pos].value = reinterpret_cast<uintptr_t>(&inst.own_funcs[func]);
 
-    // Segments, in order; the first one out of bounds traps, earlier writes stay.
+    // Element segments. With a ready image the active ones are already in the tables;
+    // otherwise they are applied in order, and the first one out of bounds traps with the
+    // earlier writes kept.
     inst.elems.resize(m.elems.size());
-    for (size_t i = 0; i < m.elems.size(); ++i) {
-      const wasm::ElemSegment& seg = m.elems[i];
-      std::vector<uint64_t>& refs = inst.elems[i];
-      refs.reserve(seg.init.size());
-      for (const wasm::ConstExpr& e : seg.init) refs.push_back(rt::eval_const(e, inst));
-    }
     inst.data_dropped.assign(m.datas.size(), 0);
-    for (size_t i = 0; i < m.elems.size(); ++i) {
-      const wasm::ElemSegment& seg = m.elems[i];
-      if (seg.mode == wasm::ElemSegment::Mode::Active) {
-        rt::TableInst* t = inst.tables[seg.table];
-        uint64_t off = static_cast<uint32_t>(rt::eval_const(seg.offset, inst));
-        const std::vector<uint64_t>& refs = inst.elems[i];
-        if (off + refs.size() > t->elems.size()) {
-          Trap trap;
-          trap.kind = TrapKind::TableOutOfBounds;
-          return InstantiateError{"element segment " + std::to_string(i) + " does not fit its table", trap};
-        }
-        std::copy(refs.begin(), refs.end(), t->elems.begin() + static_cast<ptrdiff_t>(off));
+    if (img.tables_ready) {
+      for (size_t i = 0; i < m.elems.size(); ++i)
+        if (!img.passive[i].empty()) rt::materialize_refs(img.passive[i], inst.own_funcs.get(), inst.elems[i]);
+    } else {
+      for (size_t i = 0; i < m.elems.size(); ++i) {
+        const wasm::ElemSegment& seg = m.elems[i];
+        std::vector<uint64_t>& refs = inst.elems[i];
+        refs.reserve(seg.init.size());
+        for (const wasm::ConstExpr& e : seg.init) refs.push_back(rt::eval_const(e, inst));
       }
-      if (seg.mode != wasm::ElemSegment::Mode::Passive) std::vector<uint64_t>().swap(inst.elems[i]);
+      for (size_t i = 0; i < m.elems.size(); ++i) {
+        const wasm::ElemSegment& seg = m.elems[i];
+        if (seg.mode == wasm::ElemSegment::Mode::Active) {
+          rt::TableInst* t = inst.tables[seg.table];
+          uint64_t off = static_cast<uint32_t>(rt::eval_const(seg.offset, inst));
+          const std::vector<uint64_t>& refs = inst.elems[i];
+          if (off + refs.size() > t->elems.size()) {
+            Trap trap;
+            trap.kind = TrapKind::TableOutOfBounds;
+            return InstantiateError{"element segment " + std::to_string(i) + " does not fit its table", trap};
+          }
+          std::copy(refs.begin(), refs.end(), t->elems.begin() + static_cast<ptrdiff_t>(off));
+        }
+        if (seg.mode != wasm::ElemSegment::Mode::Passive) std::vector<uint64_t>().swap(inst.elems[i]);
+      }
     }
+    // Data segments, in order, after all element segments.
     for (size_t i = 0; i < m.datas.size(); ++i) {
       const wasm::DataSegment& seg = m.datas[i];
       if (seg.mode != wasm::DataSegment::Mode::Active) continue;
       rt::MemoryInst* mem = inst.memories[seg.memory];
-      uint64_t off = static_cast<uint32_t>(rt::eval_const(seg.offset, inst));
+      uint64_t off = img.data_offsets[i];
       if (off + seg.data_size > mem->size) {
         Trap trap;
         trap.kind = TrapKind::MemoryOutOfBounds;
