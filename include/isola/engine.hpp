@@ -572,6 +572,11 @@ class Store {
   void set_limits(const StoreLimits& limits);
   const StoreLimits& limits() const;
   uint64_t memory_bytes() const;  // bytes of linear memory the store's memories hold now
+  // How many times this store's limits refused memory: a memory.grow that returned -1, or
+  // a memory that could not be created, because of max_memory_bytes or
+  // max_total_memory_bytes (not the memory type's own maximum). A host can tell from it
+  // that a guest which then failed most likely failed for want of memory.
+  uint64_t memory_limit_refusals() const;
   void* data(const void* key) const;  // nullptr when unset
 
   // --- Limits on guest CPU time (see docs/embedding.md, "Limits") ------------------------

@@ -171,18 +171,26 @@ TEST_P(MemoryTest, StoreLimitsBoundMemory) {
   store.set_limits(lim);
   auto a = instantiate(store);
   ASSERT_TRUE(a);
-  auto g = call(store, a, "grow", {Value::i32(4)});  // to 5 pages: past the per-memory limit
+  EXPECT_EQ(store.memory_limit_refusals(), 0u);
+  auto g = call(store, a, "grow", {Value::i32(65536)});  // past the memory type's maximum: not a limit
   ASSERT_TRUE(g.ok());
   EXPECT_EQ((*g)[0].i32(), -1);
+  EXPECT_EQ(store.memory_limit_refusals(), 0u);
+  g = call(store, a, "grow", {Value::i32(4)});  // to 5 pages: past the per-memory limit
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ((*g)[0].i32(), -1);
+  EXPECT_EQ(store.memory_limit_refusals(), 1u);
   g = call(store, a, "grow", {Value::i32(3)});  // to exactly 4
   ASSERT_TRUE(g.ok());
   EXPECT_EQ((*g)[0].i32(), 1);
+  EXPECT_EQ(store.memory_limit_refusals(), 1u);
   // A second instance in the same store: 4 + 1 pages, then 2 more would pass the total.
   auto b = instantiate(store);
   ASSERT_TRUE(b);
   g = call(store, b, "grow", {Value::i32(2)});
   ASSERT_TRUE(g.ok());
   EXPECT_EQ((*g)[0].i32(), -1);
+  EXPECT_EQ(store.memory_limit_refusals(), 2u);
   g = call(store, b, "grow", {Value::i32(1)});
   ASSERT_TRUE(g.ok());
   EXPECT_EQ((*g)[0].i32(), 1);
@@ -193,6 +201,7 @@ TEST_P(MemoryTest, StoreLimitsBoundMemory) {
   EXPECT_NE(c.error().message.find("for all its memories"), std::string::npos) << c.error().message;
   // Host-created memories obey the same limits.
   EXPECT_FALSE(store.create_memory(isola::MemoryType{isola::Limits{1, std::nullopt}}));
+  EXPECT_EQ(store.memory_limit_refusals(), 4u);
 }
 
 TEST_P(MemoryTest, InstantiationPastTheMemoryLimitFails) {

@@ -58,14 +58,11 @@ void apply_limits(Store& store, const ComponentLimits& l) {
   if (l.timeout) store.set_timeout(*l.timeout);
 }
 
-// Whether the store is close to its memory limit (within an eighth of it, at least a
-// page): a guest that fails there most likely failed because memory.grow was refused (the
-// engine answers -1 rather than trapping, and allocators grow in large steps). A heuristic:
-// at worst a guest that fails for another reason near its limit is told about the limit.
-bool at_memory_limit(const Store& store, const ComponentLimits& l) {
-  if (!l.max_memory_bytes) return false;
-  uint64_t limit = *l.max_memory_bytes;
-  return store.memory_bytes() + std::max<uint64_t>(65536, limit / 8) > limit;
+// Whether the store's memory limit refused the guest memory during this request: a guest
+// that then fails most likely failed for want of it (memory.grow answers -1 rather than
+// trapping, so the failure itself comes later, as a trap or an error page).
+bool hit_memory_limit(const Store& store, const ComponentLimits& l) {
+  return l.max_memory_bytes && store.memory_limit_refusals() > 0;
 }
 
 Failure classify_trap(const Trap& t, const Store& store, const ComponentLimits& l) {
@@ -77,7 +74,7 @@ Failure classify_trap(const Trap& t, const Store& store, const ComponentLimits& 
       return {503, "out of fuel: used all " + std::to_string(l.fuel.value_or(0)) + " units of its fuel limit"};
     default: break;
   }
-  if (at_memory_limit(store, l))
+  if (hit_memory_limit(store, l))
     return {503, "memory limit reached (" + std::to_string(*l.max_memory_bytes) + " bytes), then: " + t.to_string()};
   return {500, "trapped: " + t.to_string()};
 }
@@ -151,7 +148,7 @@ HttpResponse Executor::serve(const ComponentRuntime& rt, const Route& route, con
     auto i = lc.pre->instantiate(store);
     if (!i) {
       if (i.error().trap) return answer(classify_trap(*i.error().trap, store, limits), t0);
-      return answer({at_memory_limit(store, limits) ? 503u : 500u, "cannot instantiate: " + i.error().message}, t0);
+      return answer({hit_memory_limit(store, limits) ? 503u : 500u, "cannot instantiate: " + i.error().message}, t0);
     }
     inst = *i;
     return std::nullopt;
@@ -175,7 +172,7 @@ HttpResponse Executor::serve(const ComponentRuntime& rt, const Route& route, con
     store.clear_deadline();
     if (!outcome) return answer(classify_trap(outcome.error(), store, limits), t0);
     HttpResponse r = ex.response(outcome);
-    if (r.status >= 500 && at_memory_limit(store, limits))
+    if (r.status >= 500 && hit_memory_limit(store, limits))
       return memory_limit_reached(r.body.substr(0, r.body.find('\n')));
     r.component = c.id;
     r.instance_time = Clock::now() - t0;
@@ -195,7 +192,7 @@ HttpResponse Executor::serve(const ComponentRuntime& rt, const Route& route, con
   if (!guest) return answer({500, guest.error().message}, t0);
   auto fail_call = [&](const wapc::CallError& e, std::string_view when) {
     if (e.trap) return answer(classify_trap(*e.trap, store, limits), t0);
-    if (at_memory_limit(store, limits)) return memory_limit_reached(e.message);
+    if (hit_memory_limit(store, limits)) return memory_limit_reached(e.message);
     return answer({500, std::string(when) + ": " + e.message}, t0);
   };
   if (auto init = guest->initialize(); !init) return fail_call(init.error(), "initialisation failed");

@@ -60,11 +60,13 @@ std::unique_ptr<MemoryInst> new_memory(StoreData& sd, const MemoryType& t, std::
   if (bytes > lim.max_memory_bytes) {
     error = "memory needs " + std::to_string(t.limits.min) + " pages (" + mib(bytes) +
             "), past the store's limit of " + mib(lim.max_memory_bytes) + " per memory";
+    ++sd.memory_limit_refusals;
     return nullptr;
   }
   if (bytes > lim.max_total_memory_bytes - std::min(lim.max_total_memory_bytes, sd.memory_bytes)) {
     error = "memory needs " + std::to_string(t.limits.min) + " pages (" + mib(bytes) + "), past the store's limit of " +
             mib(lim.max_total_memory_bytes) + " for all its memories (" + mib(sd.memory_bytes) + " in use)";
+    ++sd.memory_limit_refusals;
     return nullptr;
   }
 
@@ -117,8 +119,11 @@ int64_t MemoryInst::grow(uint32_t delta) {
   const uint64_t add = uint64_t{delta} * kPage;
   if (store) {
     const StoreLimits& lim = store->limits;
-    if (new_pages * kPage > lim.max_memory_bytes) return -1;
-    if (add > lim.max_total_memory_bytes - std::min(lim.max_total_memory_bytes, store->memory_bytes)) return -1;
+    if (new_pages * kPage > lim.max_memory_bytes ||
+        add > lim.max_total_memory_bytes - std::min(lim.max_total_memory_bytes, store->memory_bytes)) {
+      ++store->memory_limit_refusals;
+      return -1;
+    }
   }
   if (delta == 0) return static_cast<int64_t>(old_pages);
   MemorySlot slot{base, reserved, guarded ? size : reserved, guarded};

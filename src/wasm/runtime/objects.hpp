@@ -150,6 +150,7 @@ struct StoreData {
   const Engine* engine = nullptr;
   StoreLimits limits;
   uint64_t memory_bytes = 0;  // sum of the store's memories' sizes
+  uint64_t memory_limit_refusals = 0;  // memory.grow or new memories refused by `limits`
   uint32_t num_memories = 0, num_tables = 0;
   std::deque<std::unique_ptr<FuncInst>> funcs;
   std::deque<std::unique_ptr<TableInst>> tables;

@@ -126,6 +126,7 @@ Memory Store::create_memory(const MemoryType& t) {
 void Store::set_limits(const StoreLimits& limits) { d_->limits = limits; }
 const StoreLimits& Store::limits() const { return d_->limits; }
 uint64_t Store::memory_bytes() const { return d_->memory_bytes; }
+uint64_t Store::memory_limit_refusals() const { return d_->memory_limit_refusals; }
 
 Global Store::create_global(const GlobalType& t, const Value& v) {
   auto g = std::make_unique<rt::GlobalInst>();
