@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -152,11 +151,13 @@ struct StoreData {
   uint64_t memory_bytes = 0;  // sum of the store's memories' sizes
   uint64_t memory_limit_refusals = 0;  // memory.grow or new memories refused by `limits`
   uint32_t num_memories = 0, num_tables = 0;
-  std::deque<std::unique_ptr<FuncInst>> funcs;
-  std::deque<std::unique_ptr<TableInst>> tables;
-  std::deque<std::unique_ptr<MemoryInst>> memories;
-  std::deque<std::unique_ptr<GlobalInst>> globals;
-  std::deque<std::unique_ptr<InstanceData>> instances;
+  // Vectors, not deques: a store lives for one request in a serverless host, and
+  // libstdc++'s deque allocates on construction; the objects themselves never move.
+  std::vector<std::unique_ptr<FuncInst>> funcs;
+  std::vector<std::unique_ptr<TableInst>> tables;
+  std::vector<std::unique_ptr<MemoryInst>> memories;
+  std::vector<std::unique_ptr<GlobalInst>> globals;
+  std::vector<std::unique_ptr<InstanceData>> instances;
   ExecStack stack;
   // CPU limits: the stop-request word the interpreter checks (shared with InterruptHandles
   // and the deadline timer), and the fuel left while it has kFuelMetered set.
