@@ -92,12 +92,16 @@ std::set<std::string, std::less<>> parse_revocation_list(std::string_view text) 
     size_t nl = text.find('\n', pos);
     if (nl == std::string_view::npos) nl = text.size();
     std::string_view line = text.substr(pos, nl - pos);
+    // A comment runs from a '#' at the start of the line or after a blank to the end of
+    // the line ("MC7Q…   # leaked seed" revokes MC7Q…); a '#' inside an entry is kept.
+    for (size_t h = line.find('#'); h != std::string_view::npos; h = line.find('#', h + 1))
+      if (h == 0 || line[h - 1] == ' ' || line[h - 1] == '\t') {
+        line = line.substr(0, h);
+        break;
+      }
     size_t b = line.find_first_not_of(" \t\r");
     size_t e = line.find_last_not_of(" \t\r");
-    if (b != std::string_view::npos) {
-      line = line.substr(b, e - b + 1);
-      if (line[0] != '#') out.emplace(line);
-    }
+    if (b != std::string_view::npos) out.emplace(line.substr(b, e - b + 1));
     pos = nl + 1;
   }
   return out;

@@ -49,7 +49,7 @@ class Policy {
 };
 
 // Parses revocation-file text: one entry per line, surrounding blanks trimmed, blank lines
-// and lines starting with '#' ignored.
+// ignored; a '#' at the start of a line or after a blank starts a comment.
 std::set<std::string, std::less<>> parse_revocation_list(std::string_view text);
 
 }  // namespace isola::host::claims

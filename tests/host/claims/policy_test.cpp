@@ -152,6 +152,10 @@ TEST_F(PolicyTest, OversizedRevocationFileIsRefused) {
 TEST_F(PolicyTest, ParseRevocationList) {
   auto l = parse_revocation_list("a\n# comment\n  b \t\n\n\r\nc");
   EXPECT_EQ(l, (std::set<std::string, std::less<>>{"a", "b", "c"}));
+  // A comment after an entry (as docs/claims.md writes them) is not part of the entry; a
+  // '#' inside an entry is.
+  l = parse_revocation_list("MKEY   # leaked seed\njti1\t# one token\nx#y\n   # indented comment\n#\n");
+  EXPECT_EQ(l, (std::set<std::string, std::less<>>{"MKEY", "jti1", "x#y"}));
 }
 
 TEST_F(PolicyTest, ConcurrentAdmitsWhileTheFileChanges) {
