@@ -88,6 +88,12 @@ const LoadedComponent* App::find_actor(std::string_view key_or_alias) const {
 Expected<std::monostate> App::start() {
   HttpServerConfig cfg;
   cfg.listen = manifest_.listen;
+  // [app] ingress limits; those left out keep HttpServerConfig's defaults.
+  const IngressLimits& in = manifest_.ingress;
+  if (in.max_header_bytes) cfg.max_header_bytes = static_cast<size_t>(*in.max_header_bytes);
+  if (in.max_body_bytes) cfg.max_body_bytes = static_cast<size_t>(*in.max_body_bytes);
+  if (in.request_timeout) cfg.request_timeout = *in.request_timeout;
+  if (in.idle_timeout) cfg.idle_timeout = *in.idle_timeout;
   unsigned hw = std::max(1u, std::thread::hardware_concurrency());
   cfg.threads = options_.threads ? options_.threads : std::max(4u, 2 * hw);
   auto server = HttpServer::start(cfg, [this](const HttpRequest& r) { return handle(r); }, log_);

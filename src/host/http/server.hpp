@@ -2,7 +2,8 @@
 // limits, hands each one to a blocking handler on a server thread, and writes the answer.
 // Connections are kept alive and may pipeline: requests on one connection are read, handled
 // and answered strictly one after another. Every limit is answered with its own status code
-// and a short text/plain body (see docs/host.md, "HTTP ingress").
+// and a short text/plain body (see docs/manifest.md, "HTTP ingress"; [app] in isola.toml sets
+// the size limits and timeouts).
 #pragma once
 
 #include <chrono>

@@ -39,6 +39,15 @@ struct ComponentLimits {
   std::optional<unsigned> max_concurrent;             // instances at once; beyond -> 503
 };
 
+// The HTTP ingress's limits from [app]. Unset means the ingress's default
+// (HttpServerConfig: 16 KiB, 8 MiB, 30 s, 60 s), so the defaults live in one place.
+struct IngressLimits {
+  std::optional<uint64_t> max_header_bytes;             // request line + headers -> 431 beyond
+  std::optional<uint64_t> max_body_bytes;               // -> 413 beyond
+  std::optional<std::chrono::milliseconds> request_timeout;  // first byte to last byte -> 408
+  std::optional<std::chrono::milliseconds> idle_timeout;     // keep-alive wait -> close
+};
+
 struct CapabilityLink {
   std::string contract;             // "wascc:keyvalue"
   std::string binding = "default";  // the link name
@@ -84,6 +93,7 @@ struct Manifest {
   std::string app_name;
   std::string listen = "127.0.0.1:8080";
   std::string state_dir;  // absolute; default "<manifest dir>/.isola"
+  IngressLimits ingress;  // [app] max_header_size, max_body_size, request_timeout, idle_timeout
   std::map<std::string, std::string> labels;  // waSCC host labels (informational)
   std::vector<Component> components;
   std::vector<Route> routes;

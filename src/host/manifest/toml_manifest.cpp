@@ -99,6 +99,21 @@ class TomlReader {
     return static_cast<uint64_t>(i->get());
   }
 
+  // "64MiB", "512KiB", ... or an integer number of bytes.
+  uint64_t size(const toml::node& n, std::string_view key) {
+    if (n.is_integer()) return positive(n, key);
+    auto size = parse_size(string(n, key));
+    if (!size.value) fail(n, key, size.error);
+    return *size.value;
+  }
+
+  // "250ms", "5s", "2m", "1h".
+  std::chrono::milliseconds duration(const toml::node& n, std::string_view key) {
+    auto d = parse_duration(string(n, key));
+    if (!d.value) fail(n, key, d.error);
+    return *d.value;
+  }
+
   bool boolean(const toml::node& n, std::string_view key) {
     auto b = n.as_boolean();
     if (!b) fail(n, key, std::string("expected true or false, got ") + type_name(n));
@@ -180,13 +195,41 @@ Manifest TomlReader::read(const toml::table& root) {
 
 void TomlReader::read_app(const toml::table& t, Manifest& m) {
   scope_ = "app";
-  check_keys(t, "", {"name", "listen", "state_dir"});
+  check_keys(t, "", {"name", "listen", "state_dir", "max_header_size", "max_body_size", "request_timeout",
+                     "idle_timeout"});
   if (auto* n = t.get("name")) m.app_name = string(*n, "name");
   if (auto* n = t.get("listen")) {
     m.listen = string(*n, "listen");
     if (auto err = check_listen(m.listen)) fail(*n, "listen", *err);
   }
   if (auto* n = t.get("state_dir")) m.state_dir = path(*n, "state_dir");
+
+  // The ingress's limits. The bounds keep out values that would only break the server: a
+  // header limit below what ordinary clients send, bodies too large to hold in memory (the
+  // ingress buffers each body), timeouts too short for a request to arrive or so long
+  // that a stalled client keeps a connection for hours.
+  using std::chrono::milliseconds;
+  if (auto* n = t.get("max_header_size")) {
+    uint64_t bytes = size(*n, "max_header_size");
+    if (bytes < (1u << 10) || bytes > (1u << 20))
+      fail(*n, "max_header_size", "must be between 1KiB and 1MiB (request line and headers together)");
+    m.ingress.max_header_bytes = bytes;
+  }
+  if (auto* n = t.get("max_body_size")) {
+    uint64_t bytes = size(*n, "max_body_size");
+    if (bytes == 0 || bytes > (1ull << 30))
+      fail(*n, "max_body_size", "must be between 1 byte and 1GiB (the server holds each body in memory)");
+    m.ingress.max_body_bytes = bytes;
+  }
+  auto timeout = [&](std::string_view key, std::optional<milliseconds>& out) {
+    auto* n = t.get(key);
+    if (!n) return;
+    milliseconds d = duration(*n, key);
+    if (d < milliseconds(100) || d > milliseconds(3'600'000)) fail(*n, key, "must be between 100ms and 1h");
+    out = d;
+  };
+  timeout("request_timeout", m.ingress.request_timeout);
+  timeout("idle_timeout", m.ingress.idle_timeout);
   scope_.clear();
 }
 
@@ -279,24 +322,15 @@ Component TomlReader::read_component(const toml::table& t, size_t index) {
 void TomlReader::read_limits(const toml::table& t, ComponentLimits& limits) {
   check_keys(t, "limits.", {"max_memory", "fuel", "timeout", "max_concurrent"});
   if (auto* n = t.get("max_memory")) {
-    uint64_t bytes;
-    if (n->is_integer())
-      bytes = positive(*n, "limits.max_memory");
-    else {
-      auto size = parse_size(string(*n, "limits.max_memory"));
-      if (!size.value) fail(*n, "limits.max_memory", size.error);
-      bytes = *size.value;
-    }
+    uint64_t bytes = size(*n, "limits.max_memory");
     if (bytes == 0 || bytes > (4ull << 30))
       fail(*n, "limits.max_memory", "must be between 1 byte and 4GiB (the most a 32-bit memory can hold)");
     limits.max_memory_bytes = bytes;
   }
   if (auto* n = t.get("fuel")) limits.fuel = positive(*n, "limits.fuel");
   if (auto* n = t.get("timeout")) {
-    auto d = parse_duration(string(*n, "limits.timeout"));
-    if (!d.value) fail(*n, "limits.timeout", d.error);
-    if (d.value->count() == 0) fail(*n, "limits.timeout", "must be longer than 0");
-    limits.timeout = d.value;
+    limits.timeout = duration(*n, "limits.timeout");
+    if (limits.timeout->count() == 0) fail(*n, "limits.timeout", "must be longer than 0");
   }
   if (auto* n = t.get("max_concurrent")) {
     uint64_t v = positive(*n, "limits.max_concurrent");

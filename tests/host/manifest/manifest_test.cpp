@@ -49,6 +49,10 @@ constexpr const char* kFull = R"(# a complete manifest
 name = "shop"
 listen = "${LISTEN:127.0.0.1:9000}"
 state_dir = "state"
+max_header_size = "32KiB"
+max_body_size = "16MiB"
+request_timeout = "10s"
+idle_timeout = "2m"
 
 [claims]
 trusted_issuers = ["ACDMRHHWPD5O7G4MXSGEVJF3QAYMHQ4YSMLWDHCNEEO64YGYUBYWDPMV"]
@@ -101,6 +105,10 @@ TEST_F(ManifestTest, ParsesACompleteManifest) {
   EXPECT_EQ(m->app_name, "shop");
   EXPECT_EQ(m->listen, "127.0.0.1:9000");
   EXPECT_EQ(m->state_dir, (dir_ / "state").string());
+  EXPECT_EQ(m->ingress.max_header_bytes, 32u << 10);
+  EXPECT_EQ(m->ingress.max_body_bytes, 16u << 20);
+  EXPECT_EQ(m->ingress.request_timeout, std::chrono::milliseconds(10000));
+  EXPECT_EQ(m->ingress.idle_timeout, std::chrono::milliseconds(120000));
   ASSERT_EQ(m->trusted_issuers.size(), 1u);
   EXPECT_EQ(m->revoked, std::vector<std::string>{"MBADACTOR"});
   ASSERT_EQ(m->components.size(), 2u);
@@ -128,7 +136,7 @@ TEST_F(ManifestTest, ParsesACompleteManifest) {
   EXPECT_EQ(api.links[0].contract, "wascc:keyvalue");
   EXPECT_EQ(api.links[0].binding, "default");
   EXPECT_EQ(api.links[0].values.at("URL"), "redis://127.0.0.1:6379");
-  EXPECT_EQ(api.links[0].where, (dir_ / "isola.toml").string() + ":26");
+  EXPECT_EQ(api.links[0].where, (dir_ / "isola.toml").string() + ":30");
   EXPECT_EQ(api.links[1].binding, "cache");
   EXPECT_EQ(api.links[2].contract, "wascc:http_client");
   EXPECT_EQ(api.links[2].values.at("allowed_hosts"), "example.com,api.example.com");
@@ -151,6 +159,78 @@ TEST_F(ManifestTest, DefaultsAreLoopbackAndAStateDirBesideTheManifest) {
   EXPECT_EQ(m->listen, "127.0.0.1:8080");
   EXPECT_EQ(m->state_dir, (dir_ / ".isola").string());
   EXPECT_EQ(m->app_name, dir_.filename().string());
+  // The ingress limits stay unset: the server's own defaults (16KiB, 8MiB, 30s, 60s) apply.
+  EXPECT_FALSE(m->ingress.max_header_bytes);
+  EXPECT_FALSE(m->ingress.max_body_bytes);
+  EXPECT_FALSE(m->ingress.request_timeout);
+  EXPECT_FALSE(m->ingress.idle_timeout);
+}
+
+TEST_F(ManifestTest, IngressLimitsTakeSizesDurationsAndTheirBounds) {
+  const std::string tail = "[[component]]\nid = \"a\"\nsource = \"app.wasm\"\n";
+  // Integers are bytes; decimal units; ${VAR} substitution; each bound itself is allowed.
+  auto m = load("[app]\nmax_header_size = 4096\nmax_body_size = \"${BODY:2MB}\"\nrequest_timeout = \"1500ms\"\n"
+                "idle_timeout = \"${IDLE}\"\n" + tail,
+                {{"IDLE", "1h"}});
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(m->ingress.max_header_bytes, 4096u);
+  EXPECT_EQ(m->ingress.max_body_bytes, 2000000u);
+  EXPECT_EQ(m->ingress.request_timeout, std::chrono::milliseconds(1500));
+  EXPECT_EQ(m->ingress.idle_timeout, std::chrono::milliseconds(3600000));
+
+  m = load("[app]\nmax_header_size = \"1KiB\"\nmax_body_size = 1\nrequest_timeout = \"100ms\"\n" + tail);
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(m->ingress.max_header_bytes, 1024u);
+  EXPECT_EQ(m->ingress.max_body_bytes, 1u);
+  EXPECT_EQ(m->ingress.request_timeout, std::chrono::milliseconds(100));
+  EXPECT_FALSE(m->ingress.idle_timeout);  // only what is given is set
+
+  m = load("[app]\nmax_header_size = \"1MiB\"\nmax_body_size = \"1GiB\"\n" + tail);
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(m->ingress.max_header_bytes, 1u << 20);
+  EXPECT_EQ(m->ingress.max_body_bytes, 1u << 30);
+}
+
+TEST_F(ManifestTest, IngressLimitErrorsNameFileLineAndKey) {
+  const std::string tail = "[[component]]\nid = \"a\"\nsource = \"app.wasm\"\n";
+  const std::string header_range = "must be between 1KiB and 1MiB (request line and headers together)";
+  const std::string body_range = "must be between 1 byte and 1GiB (the server holds each body in memory)";
+  struct Case {
+    std::string app, error;
+  };
+  for (const auto& [app, error] : std::vector<Case>{
+           {"max_header_size = \"16 parsecs\"",
+            "max_header_size: \"16 parsecs\": unknown size unit 'parsecs' (use B, KiB, MiB, GiB, KB, MB or GB)"},
+           {"max_header_size = \"big\"",
+            "max_header_size: \"big\" is not a size (expected e.g. 65536, 512KiB, 64MiB, 1GiB)"},
+           {"max_header_size = 0", "max_header_size: 0 is not a positive integer"},
+           {"max_header_size = \"0KiB\"", "max_header_size: " + header_range},
+           {"max_header_size = 1023", "max_header_size: " + header_range},
+           {"max_header_size = \"1025KiB\"", "max_header_size: " + header_range},
+           {"max_header_size = true", "max_header_size: expected a string, got a boolean"},
+           {"max_body_size = -1", "max_body_size: -1 is not a positive integer"},
+           {"max_body_size = \"0B\"", "max_body_size: " + body_range},
+           {"max_body_size = \"2GiB\"", "max_body_size: " + body_range},
+           {"max_body_size = \"99999999999999999999GiB\"",
+            "max_body_size: \"99999999999999999999GiB\" is not a size (expected e.g. 65536, 512KiB, 64MiB, 1GiB)"},
+           {"request_timeout = \"0s\"", "request_timeout: must be between 100ms and 1h"},
+           {"request_timeout = \"99ms\"", "request_timeout: must be between 100ms and 1h"},
+           {"request_timeout = \"61m\"", "request_timeout: must be between 100ms and 1h"},
+           {"request_timeout = \"30 seconds\"",
+            "request_timeout: \"30 seconds\" is not a duration: unknown unit 'seconds' (use ms, s, m or h)"},
+           {"request_timeout = 30", "request_timeout: expected a string, got an integer"},
+           {"idle_timeout = \"0ms\"", "idle_timeout: must be between 100ms and 1h"},
+           {"idle_timeout = \"2h\"", "idle_timeout: must be between 100ms and 1h"},
+           {"idle_timeout = \"soon\"", "idle_timeout: \"soon\" is not a duration (expected e.g. 250ms, 5s, 2m, 1h)"},
+           {"idle_timeout = \"${IDLE}\"",
+            "idle_timeout: environment variable IDLE is not set (write ${IDLE:default} to give a default)"},
+           {"max_body = \"1MiB\"",
+            "max_body: unknown key (expected one of: name, listen, state_dir, max_header_size, max_body_size, "
+            "request_timeout, idle_timeout)"},
+       }) {
+    // The bad key is on line 3, after a good one: the line is the key's, not the table's.
+    EXPECT_EQ(error_of("[app]\nname = \"x\"\n" + app + "\n" + tail), "isola.toml:3: app: " + error) << app;
+  }
 }
 
 TEST_F(ManifestTest, EnvironmentSubstitutionUsesValuesThenDefaults) {
