@@ -14,6 +14,8 @@
  *     void wapc_init(void) { wapc_register("HandleRequest", handle_request); }
  *
  * Imports come from module `wapc` (waSCC and wasmCloud 0.x hosts, and Isola, supply it).
+ * Define WAPC_IMPORT_MODULE as "wasmbus" before including this header to import them from
+ * `wasmbus` instead, as wasmbus-rpc actors do (ACTOR-ABI.md §1.2, §3.2).
  * The host never writes into guest memory it was not given: the guest allocates every
  * buffer (malloc) and frees what it gets from wapc_host_call.
  */
@@ -24,7 +26,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WAPC_IMPORT(name) __attribute__((import_module("wapc"), import_name(name)))
+#ifndef WAPC_IMPORT_MODULE
+#define WAPC_IMPORT_MODULE "wapc"
+#endif
+#define WAPC_IMPORT(name) __attribute__((import_module(WAPC_IMPORT_MODULE), import_name(name)))
 
 WAPC_IMPORT("__guest_request") void __guest_request(uint8_t *op_ptr, uint8_t *payload_ptr);
 WAPC_IMPORT("__guest_response") void __guest_response(const uint8_t *ptr, uint32_t len);

@@ -138,6 +138,26 @@ EOT
   } >"$T/caps.toml"
 }
 
+# keygen NAME TYPE: a new key pair, the seed in $T/NAME.nk and the public key in $T/NAME.pub.
+keygen() {
+  "$ISOLA" keys gen --type "$2" -o "$T/$1.nk" >"$T/$1.pub" 2>"$T/keygen.err" || fail "keys gen $1: $(cat "$T/keygen.err")"
+}
+# sign IN OUT ISSUER SUBJECT [CLAIMS OPTIONS...]: isola claims sign with $T/ISSUER.nk, $T/SUBJECT.nk.
+sign() {
+  local in=$1 out=$2 issuer=$3 subject=$4
+  shift 4
+  "$ISOLA" claims sign "$in" -o "$out" --issuer "$T/$issuer.nk" --subject "$T/$subject.nk" "$@" 2>"$T/sign.err" ||
+    fail "claims sign $out: $(cat "$T/sign.err")"
+}
+# up_refused MANIFEST: isola up must exit without serving; sets RC and ERR (its stderr).
+up_refused() {
+  timeout 20 "$ISOLA" up "$1" --listen 127.0.0.1:0 --state-dir "$T/state" >"$T/refused.out" 2>"$T/refused.err"
+  RC=$?
+  ERR=$(cat "$T/refused.err")
+  [ "$RC" -ne 124 ] || fail "isola up $1 still running after 20 s (it should have refused to start)"
+  grep -q "listening on" "$T/refused.out" && fail "isola up $1 started listening: $ERR"
+}
+
 case $CASE in
 hello)
   ISOLA_HELLO_WASM=$EX/hello.wasm start "$SRC/examples/hello/isola.toml"
@@ -270,6 +290,208 @@ denial_claims)
   "$ISOLA" up "$T/caps.toml" --listen 127.0.0.1:0 --state-dir "$T/state" >/dev/null 2>"$T/refused" && fail "unsigned actor started"
   expect_has "$(cat "$T/refused")" "a waPC actor without claims" "unsigned refusal"
   ;;
+revocation_live)
+  # A signed actor is served; its token id, then its subject, then its issuer is written to
+  # the revocation file, and with the host still running the next request is refused (403)
+  # until the entry is removed again. The file is changed both ways: a new file renamed
+  # over the old one, and edits in place. Without the file, every signed module is refused.
+  keygen acct account
+  keygen mod module
+  sign "$GUESTS/e2e_echo.wasm" "$T/echo.signed.wasm" acct mod
+  jti=$("$ISOLA" claims inspect "$T/echo.signed.wasm" | sed -n 's/^jti: *//p')
+  [ -n "$jti" ] || fail "no jti in: $("$ISOLA" claims inspect "$T/echo.signed.wasm")"
+  printf '# nothing revoked yet\n' >"$T/revoked"
+  cat >"$T/revocation.toml" <<EOT
+[claims]
+trusted_issuers = ["$(cat "$T/acct.pub")"]
+revocation_file = "revoked"
+[[component]]
+id = "echo"
+source = "echo.signed.wasm"
+[[route]]
+path = "/echo/..."
+component = "echo"
+EOT
+  start "$T/revocation.toml"
+  served() { expect_eq "$(get "$BASE/echo/x")" "wapc GET /echo/x? x-test=" "$1"; }
+  # refused WHAT: the next request is refused, naming WHAT ("subject M…") and the file.
+  refused() {
+    local why="echo.signed.wasm: claims revoked: $1 is on the revocation list ($T/revoked)"
+    expect_eq "$(status "$BASE/echo/x")" 403 "revoked $1"
+    expect_eq "$(get "$BASE/echo/x")" "component echo: $why" "403 body"
+    grep -qF "\"component\":\"echo\",\"event\":\"request_failed\",\"log\":\"host\",\"reason\":\"$why\",\"status\":403" "$LOG" ||
+      fail "no request_failed line in the log for the revoked $1"
+  }
+  served "before any revocation"
+  # The token id, in a new file renamed over the old one (what docs/claims.md advises).
+  printf '# revoked\n%s\n' "$jti" >"$T/revoked.new" && mv "$T/revoked.new" "$T/revoked"
+  refused "token id (jti) $jti"
+  printf '# nothing revoked again\n' >"$T/revoked.new" && mv "$T/revoked.new" "$T/revoked"
+  served "after the jti was removed"
+  # The subject, appended in place, with a comment after it as docs/claims.md writes it.
+  printf '%s   # leaked seed\n' "$(cat "$T/mod.pub")" >>"$T/revoked"
+  refused "subject $(cat "$T/mod.pub")"
+  printf '# cleared\n' >"$T/revoked"
+  served "after the subject was removed"
+  # The issuer, which revokes every module it signed; rewritten in place.
+  printf '%s\n' "$(cat "$T/acct.pub")" >"$T/revoked"
+  refused "issuer $(cat "$T/acct.pub")"
+  printf '\n' >"$T/revoked"
+  served "after the issuer was removed"
+  # Fail closed: with the file gone every signed module is refused, until it is back.
+  rm "$T/revoked"
+  expect_eq "$(status "$BASE/echo/x")" 403 "revocation file deleted"
+  expect_eq "$(get "$BASE/echo/x")" \
+    "component echo: echo.signed.wasm: refused: revocation list $T/revoked: No such file or directory" "fail-closed body"
+  printf '# back\n' >"$T/revoked"
+  served "once the revocation file is back"
+  stop
+  ;;
+actor_to_actor)
+  # A (call.c) calls B (echo.c), operation Echo, by B's module key and by B's call alias.
+  # The rule is the capabilities' one: the callee must be in the caller's claims and linked
+  # to it in the manifest. "nocap" runs A's code signed without B in its claims (but
+  # linked); "unlinked" runs A as signed (B claimed) but without links.
+  keygen acct account
+  keygen a module
+  keygen b module
+  keygen nocap module
+  B=$(cat "$T/b.pub") NOCAP=$(cat "$T/nocap.pub")
+  sign "$GUESTS/e2e_echo.wasm" "$T/b.wasm" acct b --call-alias e2e/echo
+  sign "$GUESTS/e2e_call.wasm" "$T/a.wasm" acct a --cap "$B" --cap e2e/echo
+  sign "$GUESTS/e2e_call.wasm" "$T/nocap.wasm" acct nocap --cap wascc:keyvalue
+  printf '# nothing revoked\n' >"$T/revoked"
+  {
+    cat <<EOT
+[claims]
+trusted_issuers = ["$(cat "$T/acct.pub")"]
+revocation_file = "revoked"
+[[component]]
+id = "b"
+source = "b.wasm"
+[[component]]
+id = "a"
+source = "a.wasm"
+[[component.link]]
+contract = "$B"
+[[component.link]]
+contract = "e2e/echo"
+[[component]]
+id = "nocap"
+source = "nocap.wasm"
+[[component.link]]
+contract = "$B"
+[[component.link]]
+contract = "e2e/echo"
+[[component]]
+id = "unlinked"
+source = "a.wasm"
+EOT
+    for c in a nocap unlinked; do printf '[[route]]\npath = "/%s/..."\ncomponent = "%s"\n' "$c" "$c"; done
+  } >"$T/actors.toml"
+  start "$T/actors.toml"
+  expect_eq "$(get "$BASE/a/call?$B")" "ok echo: hello from A" "call by module key"
+  expect_eq "$(get "$BASE/a/call?e2e/echo")" "ok echo: hello from A" "call by call alias"
+  expect_eq "$(status "$BASE/b/x")" 404 "B has no route of its own"
+  # Not in the caller's claims: waSCC's PERMISSION DENIED, by key and by alias, logged.
+  for ns in "$B" e2e/echo; do
+    expect_eq "$(get "$BASE/nocap/call?$ns")" \
+      "error: Actor $NOCAP attempted to call Echo on $ns,default - PERMISSION DENIED." "callee $ns not in the claims"
+    grep -qF "\"binding\":\"default\",\"component\":\"nocap\",\"contract\":\"$ns\",\"event\":\"denied\",\"log\":\"capability\",\"operation\":\"Echo\",\"reason\":\"not in the module's claims\"" "$LOG" ||
+      fail "no claims denial line in the log for $ns"
+  done
+  # In the claims but not linked.
+  for ns in "$B" e2e/echo; do
+    expect_eq "$(get "$BASE/unlinked/call?$ns")" \
+      "error: component unlinked is not linked to $ns under binding default (operation Echo)" "callee $ns not linked"
+    grep -qF "\"binding\":\"default\",\"component\":\"unlinked\",\"contract\":\"$ns\",\"event\":\"denied\",\"log\":\"capability\",\"operation\":\"Echo\",\"reason\":\"not linked in the manifest\"" "$LOG" ||
+      fail "no link denial line in the log for $ns"
+  done
+  # The callee is admitted on every call: revoked, A's call fails; restored, it works.
+  printf '%s\n' "$B" >"$T/revoked"
+  expect_eq "$(get "$BASE/a/call?e2e/echo")" \
+    "error: Invocation failure: b.wasm: claims revoked: subject $B is on the revocation list ($T/revoked)" "callee revoked"
+  printf '# cleared\n' >"$T/revoked"
+  expect_eq "$(get "$BASE/a/call?$B")" "ok echo: hello from A" "callee no longer revoked"
+  stop
+  ;;
+wasmbus_actor)
+  # echo.c built with its waPC imports from module `wasmbus` (ACTOR-ABI.md §1.2, §3.2),
+  # beside the same source importing from `wapc`. The host must call it with the wasmbus
+  # operation HttpServer.HandleRequest (header values as arrays) and answer its host calls.
+  imports=$("$ISOLA" inspect "$GUESTS/e2e_echo_wasmbus.wasm")
+  expect_has "$imports" "wasmbus.__host_call" "the wasmbus build's imports"
+  grep -q ' wapc\.' <<<"$imports" && fail "the wasmbus build imports from wapc: $imports"
+  cat >"$T/wasmbus.toml" <<EOT
+[[component]]
+id = "bus"
+source = "$GUESTS/e2e_echo_wasmbus.wasm"
+allow_unsigned = true
+[[component.link]]
+contract = "wascc:keyvalue"
+values = { store = "bus" }
+[[component]]
+id = "wapc"
+source = "$GUESTS/e2e_echo.wasm"
+allow_unsigned = true
+[[component.link]]
+contract = "wascc:keyvalue"
+values = { store = "wapc" }
+[[route]]
+path = "/bus/..."
+component = "bus"
+[[route]]
+path = "/wapc/..."
+component = "wapc"
+EOT
+  start "$T/wasmbus.toml"
+  expect_eq "$(get -H 'X-Test: one' -H 'X-Test: two' "$BASE/bus/x?q=1")" "wasmbus GET /bus/x?q=1 x-test=one,two" \
+    "wasmbus actor (both header values)"
+  expect_eq "$(get -d data "$BASE/bus/y")" "wasmbus POST /bus/y? x-test=" "wasmbus actor, POST"
+  for i in 1 2; do expect_eq "$(get "$BASE/bus/kv")" "wasmbus GET /bus/kv? x-test= n=$i" "wasmbus host call $i"; done
+  grep -q '"component":"bus".*"log":"access".*"path":"/bus/kv".*"status":200' "$LOG" || fail "no access line for the wasmbus actor"
+  # The waPC build: one value per header (the last), its own store.
+  expect_eq "$(get -H 'X-Test: one' -H 'X-Test: two' "$BASE/wapc/x?q=1")" "wapc GET /wapc/x?q=1 x-test=two" "waPC actor"
+  expect_eq "$(get "$BASE/wapc/kv")" "wapc GET /wapc/kv? x-test= n=1" "waPC host call"
+  stop
+  ;;
+sha256_mismatch)
+  # A component's sha256 must match its module: a wrong digest stops isola up before it
+  # listens (exit 1), naming the manifest, the component's line, the key and both digests;
+  # a malformed one is a manifest error (exit 2) at the key's line; the right one (in
+  # either case) starts and serves.
+  good=$(sha256sum "$GUESTS/e2e_misc.wasm" | cut -d' ' -f1)
+  wrong=$(printf 'not the module' | sha256sum | cut -d' ' -f1)
+  [ "${#good}" -eq 64 ] && [ "${#wrong}" -eq 64 ] && [ "$good" != "$wrong" ] || fail "sha256sum"
+  sha_manifest() {
+    cat >"$T/sha.toml" <<EOT
+[app]
+name = "sha"
+[[component]]
+id = "misc"
+source = "$GUESTS/e2e_misc.wasm"
+sha256 = "$1"
+[[route]]
+path = "/misc/..."
+component = "misc"
+EOT
+  }
+  sha_manifest "$wrong"
+  up_refused "$T/sha.toml"
+  expect_eq "$RC" 1 "exit status with a wrong sha256"
+  expect_has "$ERR" \
+    "isola up: component \"misc\" ($T/sha.toml:3): e2e_misc.wasm: sha256 is $good, the manifest says $wrong" \
+    "wrong sha256"
+  sha_manifest "${good:0:63}"
+  up_refused "$T/sha.toml"
+  expect_eq "$RC" 2 "exit status with a malformed sha256"
+  expect_has "$ERR" "isola up: $T/sha.toml:6: component \"misc\": sha256: \"${good:0:63}\" is not a SHA-256 digest (64 hex digits)" \
+    "malformed sha256"
+  sha_manifest "$(tr a-f A-F <<<"$good")"
+  start "$T/sha.toml"
+  expect_eq "$(get "$BASE/misc/ok")" "ok" "served with the right sha256 (upper case)"
+  stop
+  ;;
 httpclient)
   # Loopback is refused unless the allow-list names it exactly.
   caps_manifest "$GUESTS/e2e_caps.wasm" true '127.0.0.1'
@@ -336,6 +558,58 @@ bindings:
 EOT
   start "$T/host.yaml"
   for i in 1 2 3; do expect_eq "$(get "$BASE/counter")" "{\"counter\":$i}" "request $i"; done
+  stop
+  ;;
+ingress_limits)
+  # The ingress's limits from [app], far below the defaults (16 KiB, 8 MiB, 30 s, 60 s):
+  # with the defaults none of the refusals below would happen, nor within these times.
+  cat >"$T/ingress.toml" <<EOT
+[app]
+max_header_size = "1KiB"
+max_body_size = "1KiB"
+request_timeout = "1s"
+idle_timeout = "1s"
+[[component]]
+id = "hello"
+source = "$EX/hello.wasm"
+[[route]]
+path = "/hello/..."
+component = "hello"
+EOT
+  start "$T/ingress.toml"
+  expect_has "$(get "$BASE/hello/x")" "Hello from Isola" "a normal request"
+  # Half a request, then nothing: 408 once request_timeout (1 s) has run from the first byte.
+  exec {fd}<>"/dev/tcp/127.0.0.1/$PORT" || fail "connect"
+  t0=$(date +%s%N)
+  printf 'GET /hello/x HTTP/1.1\r\nHost: a\r\n' >&$fd
+  line=$(timeout 10 head -n 1 <&$fd | tr -d '\r')
+  ms=$((($(date +%s%N) - t0) / 1000000))
+  exec {fd}>&-
+  expect_has "$line" " 408" "a stalled request"
+  [ "$ms" -ge 800 ] || fail "408 after $ms ms, before request_timeout (1 s)"
+  [ "$ms" -le 5000 ] || fail "408 after $ms ms, long after request_timeout (1 s)"
+  grep -q '"status":408' "$LOG" || fail "no access log line for the 408"
+  # Headers: 1500 bytes of them are over 1 KiB (431), 700 are not.
+  pad=$(head -c 1500 /dev/zero | tr '\0' a)
+  expect_has "$(raw "GET /hello/x HTTP/1.1\r\nHost: a\r\nX-Pad: $pad\r\n\r\n")" " 431" "headers over max_header_size"
+  pad=$(head -c 700 /dev/zero | tr '\0' a)
+  expect_has "$(raw "GET /hello/x HTTP/1.1\r\nHost: a\r\nX-Pad: $pad\r\nConnection: close\r\n\r\n")" " 200" \
+    "headers under max_header_size"
+  # Bodies: 2000 bytes announced are over 1 KiB (413, before the body is sent), 1000 are not.
+  expect_has "$(raw 'POST /hello/x HTTP/1.1\r\nHost: a\r\nContent-Length: 2000\r\n\r\n')" " 413" "body over max_body_size"
+  expect_eq "$(status -H 'Content-Type: text/plain' --data-binary "$(head -c 1000 /dev/zero | tr '\0' b)" "$BASE/hello/x")" \
+    200 "body under max_body_size"
+  # A kept-alive connection that sends nothing more is closed once idle_timeout (1 s) has passed.
+  exec {fd}<>"/dev/tcp/127.0.0.1/$PORT" || fail "connect"
+  printf 'GET /hello/x HTTP/1.1\r\nHost: a\r\n\r\n' >&$fd
+  t0=$(date +%s%N)
+  out=$(timeout 10 cat <&$fd | tr -d '\r')
+  ms=$((($(date +%s%N) - t0) / 1000000))
+  exec {fd}>&-
+  expect_has "$out" "Hello from Isola" "the answer before the idle close"
+  [ "$ms" -ge 800 ] || fail "idle connection closed after $ms ms, before idle_timeout (1 s)"
+  [ "$ms" -le 5000 ] || fail "idle connection still open after $ms ms (idle_timeout 1 s)"
+  expect_has "$(get "$BASE/hello/x")" "Hello from Isola" "still serving"
   stop
   ;;
 *)
