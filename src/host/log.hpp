@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <mutex>
 #include <string>
@@ -27,12 +28,96 @@ inline std::string_view log_level_name(LogLevel l) {
   return "info";
 }
 
+// The fields of one JSON object, written straight into a string: for records written on
+// every request (the access log), where building a json value first would cost more
+// than the rest of the line. Strings are escaped, and invalid UTF-8 (a client's path, a
+// guest's text) is replaced by U+FFFD, as the json path does.
+class JsonFields {
+ public:
+  JsonFields& str(std::string_view key, std::string_view value) {
+    begin(key);
+    append_string(value);
+    return *this;
+  }
+  JsonFields& num(std::string_view key, uint64_t value) {
+    begin(key);
+    out_ += std::to_string(value);
+    return *this;
+  }
+  // Milliseconds with nanosecond resolution, "0.012739".
+  JsonFields& ms(std::string_view key, std::chrono::nanoseconds d) {
+    begin(key);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6f", static_cast<double>(d.count()) / 1e6);
+    out_ += buf;
+    return *this;
+  }
+  // `"key":value,...` without the braces.
+  const std::string& text() const { return out_; }
+
+ private:
+  void begin(std::string_view key) {
+    if (!out_.empty()) out_.push_back(',');
+    append_string(key);
+    out_.push_back(':');
+  }
+  void append_string(std::string_view s);
+  std::string out_;
+};
+
+inline void JsonFields::append_string(std::string_view s) {
+  static const char kHex[] = "0123456789abcdef";
+  out_.push_back('"');
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if (c == '"' || c == '\\') {
+        out_.push_back('\\');
+        out_.push_back(static_cast<char>(c));
+      } else if (c < 0x20) {
+        out_ += "\\u00";
+        out_.push_back(kHex[c >> 4]);
+        out_.push_back(kHex[c & 15]);
+      } else {
+        out_.push_back(static_cast<char>(c));
+      }
+      ++i;
+      continue;
+    }
+    // A well-formed UTF-8 sequence (RFC 3629: no overlong forms, no surrogates, at most
+    // U+10FFFF) is copied; any other byte becomes U+FFFD.
+    size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+    uint32_t cp = len == 4 ? (c & 0x07u) : len == 3 ? (c & 0x0Fu) : (c & 0x1Fu);
+    bool ok = len != 0 && c <= 0xF4 && i + len <= s.size();
+    for (size_t k = 1; ok && k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      ok = (cc & 0xC0) == 0x80;
+      cp = (cp << 6) | (cc & 0x3Fu);
+    }
+    if (ok) ok = !(len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) && !(len == 4 && (cp < 0x10000 || cp > 0x10FFFF));
+    if (ok) {
+      out_.append(s.substr(i, len));
+      i += len;
+    } else {
+      out_ += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  out_.push_back('"');
+}
+
 class LogSink {
  public:
   virtual ~LogSink() = default;
   // Writes `record` if `level` passes the sink's threshold. The sink adds "time" (RFC 3339,
   // UTC, milliseconds) and "level" in front of the record's own fields.
   virtual void write(LogLevel level, const nlohmann::json& record) = 0;
+  // The same for a record already written as fields. By default through write(); sinks
+  // that print lines override it to skip the json value.
+  virtual void write_fields(LogLevel level, const JsonFields& fields) {
+    if (enabled(level)) write(level, nlohmann::json::parse("{" + fields.text() + "}"));
+  }
   virtual bool enabled(LogLevel level) const = 0;
 };
 
@@ -57,12 +142,25 @@ class JsonLinesLog final : public LogSink {
     // Guest text may hold invalid UTF-8: replace it rather than throw.
     std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     text.push_back('\n');
+    put(text);
+  }
+
+  void write_fields(LogLevel level, const JsonFields& fields) override {
+    if (!enabled(level)) return;
+    std::string text;
+    text.reserve(48 + fields.text().size());
+    text.append("{\"time\":\"").append(now_rfc3339()).append("\",\"level\":\"").append(log_level_name(level));
+    text.append("\",").append(fields.text()).append("}\n");
+    put(text);
+  }
+
+ private:
+  void put(const std::string& text) {
     std::lock_guard lock(mu_);
     std::fwrite(text.data(), 1, text.size(), out_);
     std::fflush(out_);
   }
 
- private:
   static std::string now_rfc3339() {
     using namespace std::chrono;
     auto now = system_clock::now();

@@ -305,19 +305,12 @@ void Session::close() {
 
 void Session::log_access() {
   if (!core_.access_log || !core_.access_log->enabled(LogLevel::Info)) return;
-  auto elapsed = std::chrono::steady_clock::now() - started_;
-  nlohmann::json line;
-  line["log"] = "access";
-  line["method"] = method_;
-  line["path"] = path_;
-  line["status"] = status_;
-  line["bytes"] = bytes_;
-  line["duration_ms"] = std::chrono::duration<double, std::milli>(elapsed).count();
-  line["component"] = component_;
-  line["instance_ms"] = std::chrono::duration<double, std::milli>(instance_time_).count();
-  line["remote"] = remote_ip_;
-  if (!error_.empty()) line["error"] = error_;
-  core_.access_log->write(LogLevel::Info, line);
+  JsonFields f;
+  f.str("log", "access").str("method", method_).str("path", path_).num("status", status_).num("bytes", bytes_);
+  f.ms("duration_ms", std::chrono::steady_clock::now() - started_);
+  f.str("component", component_).ms("instance_ms", instance_time_).str("remote", remote_ip_);
+  if (!error_.empty()) f.str("error", error_);
+  core_.access_log->write_fields(LogLevel::Info, f);
 }
 
 }  // namespace isola::host

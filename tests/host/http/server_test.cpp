@@ -480,6 +480,48 @@ TEST(HttpServer, JsonLinesLogWritesParsableLines) {
   std::fclose(f);
 }
 
+TEST(HttpServer, JsonFieldsEscapeAndReplaceInvalidUtf8) {
+  JsonFields f;
+  f.str("plain", "a\"b\\c\n\t\x01\x7f").str("utf8", "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+  f.str("overlong", "x\xc0\xafy").str("surrogate", "\xed\xa0\x80").str("too_big", "\xf4\x90\x80\x80");
+  f.str("truncated", "\xe2\x82").str("stray", "\x80z").num("n", 18446744073709551615ull);
+  f.ms("ms", std::chrono::nanoseconds(12739));
+  auto j = nlohmann::json::parse("{" + f.text() + "}");
+  const std::string r = "\xef\xbf\xbd";  // U+FFFD
+  EXPECT_EQ(j["plain"], "a\"b\\c\n\t\x01\x7f");
+  EXPECT_EQ(j["utf8"], "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+  EXPECT_EQ(j["overlong"], "x" + r + r + "y");
+  EXPECT_EQ(j["surrogate"], r + r + r);
+  EXPECT_EQ(j["too_big"], r + r + r + r);
+  EXPECT_EQ(j["truncated"], r + r);
+  EXPECT_EQ(j["stray"], r + "z");
+  EXPECT_EQ(j["n"].get<uint64_t>(), 18446744073709551615ull);
+  EXPECT_EQ(j["ms"].get<double>(), 0.012739);
+}
+
+TEST(HttpServer, AccessLogLinesStayValidJsonForHostilePaths) {
+  std::FILE* f = std::tmpfile();
+  ASSERT_TRUE(f);
+  JsonLinesLog log(f);
+  {
+    auto server = start(test_config(), echo, &log);
+    {
+      Client c(server->local_port());
+      ASSERT_TRUE(c.send("GET /a\"b\\\xff\xc3\xa9 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+      c.read_response();
+    }
+    server->shutdown(1s);
+  }
+  std::rewind(f);
+  char line[4096];
+  ASSERT_TRUE(std::fgets(line, sizeof line, f));
+  auto j = nlohmann::json::parse(line);
+  EXPECT_EQ(j["path"], "/a\"b\\\xef\xbf\xbd\xc3\xa9");
+  EXPECT_EQ(j["level"], "info");
+  EXPECT_EQ(j["log"], "access");
+  std::fclose(f);
+}
+
 TEST(ShutdownSignals, WaitReturnsTheSignalThatArrived) {
   ShutdownSignals signals;
   std::raise(SIGTERM);  // caught and queued: the process lives on
