@@ -85,7 +85,9 @@ Expected<std::unique_ptr<LoadedComponent>> load_component(const Engine& engine, 
     crypto_hash_sha256(digest, bytes->data(), bytes->size());
     std::string got = hex(digest, sizeof digest);
     if (got != lower(*component.sha256))
-      return fail(lc->name + ": sha256 is " + got + ", the manifest says " + lower(*component.sha256));
+      return fail(lc->name + ": sha256 is " + got + ", but " +
+                  (component.sha256_where.empty() ? std::string("the manifest") : component.sha256_where) +
+                  " says sha256 = " + lower(*component.sha256));
   }
 
   auto module = Module::load(engine, *bytes);

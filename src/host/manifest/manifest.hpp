@@ -70,6 +70,7 @@ struct Component {
   std::string id;
   std::string source;  // absolute path of the module
   std::optional<std::string> sha256;  // 64 lowercase hex digits; the host checks the bytes
+  std::string sha256_where;           // "isola.toml:7", the sha256 key's line
   std::string abi;                    // "wagi", "wapc", or "" = detect from the exports
   std::vector<std::string> env;       // "NAME=VALUE", sorted by name
   std::vector<FileMount> files;

@@ -281,6 +281,7 @@ Component TomlReader::read_component(const toml::table& t, size_t index) {
     if (h.size() != 64 || !std::all_of(h.begin(), h.end(), [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)); }))
       fail(*n, "sha256", quote(h) + " is not a SHA-256 digest (64 hex digits)");
     c.sha256 = h;
+    c.sha256_where = file_ + ":" + std::to_string(n->source().begin.line);
   }
   if (auto* n = t.get("abi")) {
     c.abi = string(*n, "abi");

@@ -480,7 +480,7 @@ EOT
   up_refused "$T/sha.toml"
   expect_eq "$RC" 1 "exit status with a wrong sha256"
   expect_has "$ERR" \
-    "isola up: component \"misc\" ($T/sha.toml:3): e2e_misc.wasm: sha256 is $good, the manifest says $wrong" \
+    "isola up: component \"misc\" ($T/sha.toml:3): e2e_misc.wasm: sha256 is $good, but $T/sha.toml:6 says sha256 = $wrong" \
     "wrong sha256"
   sha_manifest "${good:0:63}"
   up_refused "$T/sha.toml"
