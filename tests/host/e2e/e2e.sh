@@ -168,7 +168,7 @@ hello)
   expect_eq "$(status -X POST "$BASE/hello/x")" 405 "wrong method"
   allow=$(curl -s -D - -o /dev/null -X POST "$BASE/hello/x" | tr -d '\r' | sed -n 's/^Allow: //Ip')
   expect_has "$allow" "GET" "Allow header"
-  grep -q '"component":"hello".*"log":"access"' "$LOG" || fail "no access log line naming the component"
+  grep '"log":"access"' "$LOG" | grep -q '"component":"hello"' || fail "no access log line naming the component"
   stop
   ;;
 counter)
@@ -449,7 +449,8 @@ EOT
     "wasmbus actor (both header values)"
   expect_eq "$(get -d data "$BASE/bus/y")" "wasmbus POST /bus/y? x-test=" "wasmbus actor, POST"
   for i in 1 2; do expect_eq "$(get "$BASE/bus/kv")" "wasmbus GET /bus/kv? x-test= n=$i" "wasmbus host call $i"; done
-  grep -q '"component":"bus".*"log":"access".*"path":"/bus/kv".*"status":200' "$LOG" || fail "no access line for the wasmbus actor"
+  grep '"log":"access"' "$LOG" | grep '"component":"bus"' | grep '"path":"/bus/kv"' | grep -q '"status":200' ||
+    fail "no access line for the wasmbus actor"
   # The waPC build: one value per header (the last), its own store.
   expect_eq "$(get -H 'X-Test: one' -H 'X-Test: two' "$BASE/wapc/x?q=1")" "wapc GET /wapc/x?q=1 x-test=two" "waPC actor"
   expect_eq "$(get "$BASE/wapc/kv")" "wapc GET /wapc/kv? x-test= n=1" "waPC host call"
