@@ -84,6 +84,19 @@ CapabilityResult CapabilityTable::dispatch(const CapabilityCall& call, unsigned 
     if (!r.ok) r.error = "Invocation failure: " + r.error;
     return r;
   };
+  // Another actor's failure reaches only the calling guest as an error; the host's log
+  // says which call failed and why, as it does for denials.
+  auto call_actor = [&](const LoadedComponent& target) {
+    CapabilityResult r = actors_.invoke(target, call.operation, call.payload, depth + 1);
+    if (!r.ok && env_.log)
+      env_.log->write(LogLevel::Warn, {{"log", "capability"},
+                                       {"event", "actor_call_failed"},
+                                       {"component", me.config.id},
+                                       {"target", std::string(call.contract)},
+                                       {"operation", std::string(call.operation)},
+                                       {"error", r.error}});
+    return r;
+  };
 
   // (a) the link.
   auto link = links_.find(std::make_pair(std::string(call.contract), std::string(binding)));
@@ -95,7 +108,7 @@ CapabilityResult CapabilityTable::dispatch(const CapabilityCall& call, unsigned 
     if (me.claims && call.contract == me.claims->subject && actors_.invoke) {
       if (depth >= kMaxActorDepth)
         return CapabilityResult::failure("Invocation failure: actor call chain deeper than " + std::to_string(kMaxActorDepth));
-      return actors_.invoke(me, call.operation, call.payload, depth + 1);
+      return call_actor(me);
     }
     return deny(call, binding,
                 "component " + me.config.id + " is not linked to " + std::string(call.contract) + " under binding " +
@@ -110,7 +123,7 @@ CapabilityResult CapabilityTable::dispatch(const CapabilityCall& call, unsigned 
     return CapabilityResult::failure("Attempted bus call for " + std::string(call.contract) + " with no subscribers");
   if (depth >= kMaxActorDepth)
     return CapabilityResult::failure("Invocation failure: actor call chain deeper than " + std::to_string(kMaxActorDepth));
-  return actors_.invoke(*target, call.operation, call.payload, depth + 1);
+  return call_actor(*target);
 }
 
 }  // namespace isola::host::app

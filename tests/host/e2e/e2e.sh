@@ -411,6 +411,8 @@ EOT
   printf '%s\n' "$B" >"$T/revoked"
   expect_eq "$(get "$BASE/a/call?e2e/echo")" \
     "error: Invocation failure: b.wasm: claims revoked: subject $B is on the revocation list ($T/revoked)" "callee revoked"
+  grep '"event":"actor_call_failed"' "$LOG" | grep '"component":"a"' | grep '"target":"e2e/echo"' |
+    grep -qF "claims revoked: subject $B" || fail "no log line for the failed actor call"
   printf '# cleared\n' >"$T/revoked"
   expect_eq "$(get "$BASE/a/call?$B")" "ok echo: hello from A" "callee no longer revoked"
   stop
