@@ -57,7 +57,7 @@ TEST_F(FusionTest, LoweringChoosesTheFusedForms) {
       {20, "BrI32LtS "},       {21, "BrI64GtSImm "},    {22, "BrI32LtU "},     {23, "BrI64Nez "},
       {28, "F64MulLoad "},     {29, "F64SubLoad "},     {31, "I32AddLoad "},     {32, "I32LoadIdx "},
       {33, "I32XorRotl "},     {34, "I32Add3 "},        {35, "Copy2 "},      {37, "F64DivImm "},
-      {38, "F32SubImm "},
+      {38, "F32SubImm "},      {39, "I32AddImm2 "},     {40, "I32AddImm2 "},
   };
   for (const auto& [func, op] : expected)
     EXPECT_NE(module_->disassemble(func).find(op), std::string::npos) << "function " << func << " lacks " << op;
@@ -65,6 +65,10 @@ TEST_F(FusionTest, LoweringChoosesTheFusedForms) {
   EXPECT_EQ(module_->disassemble(6).find("I64StoreImm"), std::string::npos);
   EXPECT_EQ(module_->disassemble(16).find("I64EqImm"), std::string::npos);
   EXPECT_EQ(module_->disassemble(36).find("Copy2"), std::string::npos);  // a label between
+  // Function 40: the step before the loop head stays alone, the two in the loop merge.
+  std::string f40 = module_->disassemble(40);
+  EXPECT_NE(f40.find("I32AddImm "), std::string::npos) << f40;
+  EXPECT_EQ(f40.find("I32AddImm2 "), f40.rfind("I32AddImm2 ")) << f40;
   // Subtraction does not commute: a loaded left operand stays a separate load.
   EXPECT_EQ(module_->disassemble(30).find("F64SubLoad"), std::string::npos);
 }
@@ -105,6 +109,9 @@ TEST_F(FusionTest, IndexedLoadsRotatesSumsAndCopies) {
   EXPECT_EQ(sw[0].i32(), 9);
   EXPECT_EQ(sw[1].i32(), 7);
   EXPECT_EQ(u32("copy_label", {I(5)}), 1u);
+  EXPECT_EQ(u32("add_imm_pair", {I(1), I(99)}), (6u << 16) ^ 3u);
+  EXPECT_EQ(u32("add_imm_pair", {I(0xFFFFFFFFu), I(0)}), (4u << 16) ^ 1u);  // wraps
+  EXPECT_EQ(u32("add_imm_label", {I(3)}), 7u);
 }
 
 TEST_F(FusionTest, FloatImmediates) {

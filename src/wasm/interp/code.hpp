@@ -97,6 +97,7 @@ namespace isola::interp {
   X(I64XorShl, 4) X(I64XorShrU, 4) X(I64OrShl, 4) X(I64OrShrU, 4) X(I64AddShl, 4)          \
   X(I64AddShrU, 4) X(I32XorRotl, 4) X(I32XorRotr, 4)                                       \
   X(I32Add3, 4) /* d a b c: a + b + c */                                                   \
+  X(I32AddImm2, 6) /* d a imm d2 a2 imm2: two I32AddImm in order (loop counters) */       \
   /* loads from base + (index << k) + off: d base index k off */                           \
   X(I32LoadIdx, 5) X(I64LoadIdx, 5) X(I32Load8UIdx, 5) X(I32Load16UIdx, 5)                 \
   /* a binary op whose right operand is loaded here: d a addr off = a op mem[addr+off] */  \

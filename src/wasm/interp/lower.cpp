@@ -159,6 +159,29 @@ class Lowerer {
     word(dst);
     word(src);
   }
+  // `x = x + k` just retargeted to its local right after another I32AddImm: one
+  // I32AddImm2 does both (loops step several counters and pointers at their end). Only
+  // once the second add's result is in a local, so that no consumer wants to fuse with
+  // it any more; never across a label.
+  void merge_add_imm_pair() {
+    const auto& offs = code_->offsets;
+    if (offs.size() < 2) return;
+    const uint32_t first = offs[offs.size() - 2].first;
+    if (first + kHandlerWords + 3 != last_.start || last_.end != pos()) return;
+    // Labels are bound in increasing positions; one after `first` (between the two adds,
+    // or after them) would be shifted by the merge.
+    if (last_label_ != UINT32_MAX && last_label_ > first) return;
+    const void* h;
+    std::memcpy(&h, &code_->words[first], sizeof h);
+    if (h != handlers_[static_cast<size_t>(IOp::I32AddImm)]) return;
+    const void* fused = handlers_[static_cast<size_t>(IOp::I32AddImm2)];
+    std::memcpy(&code_->words[first], &fused, sizeof fused);
+    auto second = code_->words.begin() + last_.start;
+    code_->words.erase(second, second + kHandlerWords);
+    code_->offsets.pop_back();
+    last_.valid = false;
+    if (last_copy_ != UINT32_MAX && last_copy_ >= first) last_copy_ = UINT32_MAX;
+  }
   // Moves entry i into its own slot.
   void materialize(uint32_t i) {
     Entry& e = vs_[i];
@@ -1007,6 +1030,7 @@ bool Lowerer::instruction(Reader& r, uint8_t o) {
       }
       if (e.kind == Entry::Stack && last_defines_top() && local_refs_[l] == 0) {
         code_->words[last_.dst_word] = l;  // the producer writes the local directly
+        if (last_.op == IOp::I32AddImm) merge_add_imm_pair();
       } else {
         flush_local(l);
         e = vs_.back();

@@ -136,4 +136,19 @@
     (f64.div (local.get 0) (f64.const 4)))
   (func (export "f32_sub_imm") (param f32) (result f32)
     (f32.sub (local.get 0) (f32.const 0.25)))
+
+  ;; two counter steps in a row run as one I32AddImm2; the second reads the first's result
+  (func (export "add_imm_pair") (param i32 i32) (result i32)
+    (local.set 0 (i32.add (local.get 0) (i32.const 5)))
+    (local.set 1 (i32.add (local.get 0) (i32.const -3)))
+    (i32.xor (i32.shl (local.get 0) (i32.const 16)) (local.get 1)))
+  ;; a loop head between two steps keeps them apart; the two inside the loop merge
+  (func (export "add_imm_label") (param i32) (result i32)
+    (local i32)
+    (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+    (loop $l
+      (local.set 0 (i32.add (local.get 0) (i32.const -1)))
+      (local.set 1 (i32.add (local.get 1) (i32.const 2)))
+      (br_if $l (local.get 0)))
+    (local.get 1))
 )
