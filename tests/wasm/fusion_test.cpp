@@ -58,6 +58,7 @@ TEST_F(FusionTest, LoweringChoosesTheFusedForms) {
       {28, "F64MulLoad "},     {29, "F64SubLoad "},     {31, "I32AddLoad "},     {32, "I32LoadIdx "},
       {33, "I32XorRotl "},     {34, "I32Add3 "},        {35, "Copy2 "},      {37, "F64DivImm "},
       {38, "F32SubImm "},      {39, "I32AddImm2 "},     {40, "I32AddImm2 "},
+      {41, "IncLoopBrI32LtU "}, {42, "IncLoopBr "},
   };
   for (const auto& [func, op] : expected)
     EXPECT_NE(module_->disassemble(func).find(op), std::string::npos) << "function " << func << " lacks " << op;
@@ -112,6 +113,10 @@ TEST_F(FusionTest, IndexedLoadsRotatesSumsAndCopies) {
   EXPECT_EQ(u32("add_imm_pair", {I(1), I(99)}), (6u << 16) ^ 3u);
   EXPECT_EQ(u32("add_imm_pair", {I(0xFFFFFFFFu), I(0)}), (4u << 16) ^ 1u);  // wraps
   EXPECT_EQ(u32("add_imm_label", {I(3)}), 7u);
+  EXPECT_EQ(u32("inc_loop_label", {I(10)}), 50u);  // 100 if the odd i's jump ran the add
+  EXPECT_EQ(u32("inc_loop_label", {I(1)}), 0u);
+  EXPECT_EQ(u32("inc_loop_br", {I(10)}), 22u);     // 10 + 7 + 4 + 1
+  EXPECT_EQ(u32("inc_loop_br", {I(0)}), 0u);
 }
 
 TEST_F(FusionTest, FloatImmediates) {

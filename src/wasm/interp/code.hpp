@@ -41,6 +41,11 @@ namespace isola::interp {
 // again and again. Giving back-edges their own operations keeps the check out of forward
 // branches and needs no extra dispatch at the loop head.
 #define ISOLA_IOP_LOOP(X, name, n) X(Loop##name, n + 1)
+// An I32AddImm right before a loop's back-edge (`i += k` at the end of the body) takes the
+// IncLoop<branch> form: the same three operands, after which the handler goes straight to
+// the back-edge that follows it in the code, a direct jump instead of a dispatch. The
+// back-edge stays a complete instruction of its own, so jumping to it still works.
+#define ISOLA_IOP_INC_LOOP(X, name, n) X(IncLoop##name, 3)
 
 // X(name, operand words). Operand layouts: d = destination slot, a/b/c = source slots,
 // imm = 32-bit immediate, lo/hi = 64-bit immediate, t = branch offset, off = memarg offset,
@@ -49,6 +54,7 @@ namespace isola::interp {
   /* control */                                                                            \
   X(Unreachable, 0) X(Br, 1) /* t */ X(LoopBr, 2) /* t cost */                             \
   ISOLA_COND_BRANCHES(ISOLA_IOP_PLAIN, X) ISOLA_COND_BRANCHES(ISOLA_IOP_LOOP, X)            \
+  ISOLA_COND_BRANCHES(ISOLA_IOP_INC_LOOP, X) X(IncLoopBr, 3) /* d a imm, then the LoopBr */ \
   X(BrTable, 2) /* a n, then n+1 offsets (variable length) */                              \
   X(Return, 0) X(Call, 2) /* fidx frame */ X(CallImport, 2) /* fidx frame */               \
   X(CallIndirect, 4) /* typeid table a frame */                                            \
@@ -163,6 +169,17 @@ struct Code {
 
   uint32_t wasm_offset(const uint32_t* pc) const;
 };
+
+// The IncLoop form for a back-edge (IncLoopBr for LoopBr, ...), or Count.
+constexpr IOp inc_loop_form(IOp o) {
+  switch (o) {
+    case IOp::LoopBr: return IOp::IncLoopBr;
+#define ISOLA_IOP_INC_CASE(X, name, n) case IOp::Loop##name: return IOp::IncLoop##name;
+    ISOLA_COND_BRANCHES(ISOLA_IOP_INC_CASE, _)
+#undef ISOLA_IOP_INC_CASE
+    default: return IOp::Count;
+  }
+}
 
 // The back-edge form of a branch (LoopBr for Br, LoopBrIf for BrIf, ...), or Count.
 constexpr IOp loop_form(IOp o) {

@@ -249,9 +249,24 @@ class Lowerer {
       std::memcpy(&code_->words[start], &h, sizeof(h));
       code_->words[w] = static_cast<uint32_t>(static_cast<int32_t>(c.loop_start) - static_cast<int32_t>(start));
       word(cur_ - c.loop_instr);
+      step_into_back_edge(start, loop_form(o));
     } else {
       add_patch(c, start, w);
     }
+  }
+  // An I32AddImm right before the back-edge at `start` becomes its IncLoop form (code.hpp).
+  // Both stay complete instructions, so labels on either are unaffected.
+  void step_into_back_edge(uint32_t start, IOp back_edge) {
+    const auto& offs = code_->offsets;
+    IOp fused = inc_loop_form(back_edge);
+    if (fused == IOp::Count || offs.size() < 2 || offs.back().first != start) return;
+    const uint32_t prev = offs[offs.size() - 2].first;
+    if (prev + kHandlerWords + 3 != start) return;
+    const void* h;
+    std::memcpy(&h, &code_->words[prev], sizeof h);
+    if (h != handlers_[static_cast<size_t>(IOp::I32AddImm)]) return;
+    h = handlers_[static_cast<size_t>(fused)];
+    std::memcpy(&code_->words[prev], &h, sizeof h);
   }
   void bind(const std::pair<uint32_t, uint32_t>& p) {
     last_label_ = pos();

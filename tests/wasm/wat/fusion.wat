@@ -151,4 +151,26 @@
       (local.set 1 (i32.add (local.get 1) (i32.const 2)))
       (br_if $l (local.get 0)))
     (local.get 1))
+
+  ;; an add right before a back-edge runs as IncLoop<branch>; a forward branch that lands
+  ;; on the back-edge itself (label $b) must skip the add: 10 for every even i in 1..n
+  (func (export "inc_loop_label") (param i32) (result i32)
+    (local i32 i32)
+    (loop $l
+      (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+      (block $b
+        (br_if $b (i32.and (local.get 1) (i32.const 1)))
+        (local.set 2 (i32.add (local.get 2) (i32.const 10))))
+      (br_if $l (i32.lt_u (local.get 1) (local.get 0))))
+    (local.get 2))
+  ;; the unconditional back-edge: sum n, n-3, ... while positive
+  (func (export "inc_loop_br") (param i32) (result i32)
+    (local i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.le_s (local.get 0) (i32.const 0)))
+        (local.set 1 (i32.add (local.get 1) (local.get 0)))
+        (local.set 0 (i32.add (local.get 0) (i32.const -3)))
+        (br $l)))
+    (local.get 1))
 )
