@@ -58,7 +58,7 @@ TEST_F(FusionTest, LoweringChoosesTheFusedForms) {
       {28, "F64MulLoad "},     {29, "F64SubLoad "},     {31, "I32AddLoad "},     {32, "I32LoadIdx "},
       {33, "I32XorRotl "},     {34, "I32Add3 "},        {35, "Copy2 "},      {37, "F64DivImm "},
       {38, "F32SubImm "},      {39, "I32AddImm2 "},     {40, "I32AddImm2 "},
-      {41, "IncLoopBrI32LtU "}, {42, "IncLoopBr "},
+      {41, "IncLoopBrI32LtU "}, {42, "IncLoopBr "},     {43, "AddImmThenI32Load "},
   };
   for (const auto& [func, op] : expected)
     EXPECT_NE(module_->disassemble(func).find(op), std::string::npos) << "function " << func << " lacks " << op;
@@ -117,6 +117,10 @@ TEST_F(FusionTest, IndexedLoadsRotatesSumsAndCopies) {
   EXPECT_EQ(u32("inc_loop_label", {I(1)}), 0u);
   EXPECT_EQ(u32("inc_loop_br", {I(10)}), 22u);     // 10 + 7 + 4 + 1
   EXPECT_EQ(u32("inc_loop_br", {I(0)}), 0u);
+  EXPECT_EQ(u32("add_then_load", {I(12)}), 0x44332211u);  // the bytes at 16
+  auto trap = inst_.get_func("add_then_load").call(store_, {I(65533)});
+  ASSERT_FALSE(trap.ok());
+  EXPECT_EQ(trap.error().kind, isola::TrapKind::MemoryOutOfBounds);
 }
 
 TEST_F(FusionTest, FloatImmediates) {

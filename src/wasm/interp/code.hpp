@@ -46,6 +46,15 @@ namespace isola::interp {
 // the back-edge that follows it in the code, a direct jump instead of a dispatch. The
 // back-edge stays a complete instruction of its own, so jumping to it still works.
 #define ISOLA_IOP_INC_LOOP(X, name, n) X(IncLoop##name, 3)
+// The same for the operations that most often follow an I32AddImm in straight-line code
+// (measured with ISOLA_OP_STATS over bench/): AddImmThen<name> is the add, then a direct
+// jump into <name>'s handler.
+#define ISOLA_ADD_IMM_SUCCESSORS(F, X)                                                      \
+  F(X, I32AddImm) F(X, I32AddShl) F(X, I32And) F(X, I32AndImm) F(X, I32ShrUImm)            \
+  F(X, I32ShlImm) F(X, I32Load) F(X, I32LoadIdx) F(X, I32LoadAddImm) F(X, I32Load8UAddImm) \
+  F(X, I64LoadAddImm) F(X, I32Store) F(X, I32Add) F(X, I32GeU) F(X, I32Eqz) F(X, I32LtU)   \
+  F(X, BrI32GeU) F(X, BrI32LtU) F(X, BrI32Ne) F(X, BrIf) F(X, BrUnless)
+#define ISOLA_IOP_ADD_IMM_THEN(X, name) X(AddImmThen##name, 3)
 
 // X(name, operand words). Operand layouts: d = destination slot, a/b/c = source slots,
 // imm = 32-bit immediate, lo/hi = 64-bit immediate, t = branch offset, off = memarg offset,
@@ -55,6 +64,7 @@ namespace isola::interp {
   X(Unreachable, 0) X(Br, 1) /* t */ X(LoopBr, 2) /* t cost */                             \
   ISOLA_COND_BRANCHES(ISOLA_IOP_PLAIN, X) ISOLA_COND_BRANCHES(ISOLA_IOP_LOOP, X)            \
   ISOLA_COND_BRANCHES(ISOLA_IOP_INC_LOOP, X) X(IncLoopBr, 3) /* d a imm, then the LoopBr */ \
+  ISOLA_ADD_IMM_SUCCESSORS(ISOLA_IOP_ADD_IMM_THEN, X)                                        \
   X(BrTable, 2) /* a n, then n+1 offsets (variable length) */                              \
   X(Return, 0) X(Call, 2) /* fidx frame */ X(CallImport, 2) /* fidx frame */               \
   X(CallIndirect, 4) /* typeid table a frame */                                            \

@@ -268,6 +268,42 @@ class Lowerer {
     h = handlers_[static_cast<size_t>(fused)];
     std::memcpy(&code_->words[prev], &h, sizeof h);
   }
+  // Once the code is complete: every I32AddImm directly followed by one of its frequent
+  // successors (code.hpp, ISOLA_ADD_IMM_SUCCESSORS) takes the AddImmThen form.
+  void step_into_successors() {
+    struct Pair {
+      const void* next;
+      const void* fused;
+    };
+    static constexpr IOp kSuccessors[] = {
+#define ISOLA_SUCCESSOR(X, name) IOp::name,
+        ISOLA_ADD_IMM_SUCCESSORS(ISOLA_SUCCESSOR, _)
+#undef ISOLA_SUCCESSOR
+    };
+    static constexpr IOp kFused[] = {
+#define ISOLA_FUSED(X, name) IOp::AddImmThen##name,
+        ISOLA_ADD_IMM_SUCCESSORS(ISOLA_FUSED, _)
+#undef ISOLA_FUSED
+    };
+    Pair pairs[std::size(kSuccessors)];
+    for (size_t i = 0; i < std::size(kSuccessors); ++i)
+      pairs[i] = {handlers_[static_cast<size_t>(kSuccessors[i])], handlers_[static_cast<size_t>(kFused[i])]};
+    const void* add = handlers_[static_cast<size_t>(IOp::I32AddImm)];
+    const auto& offs = code_->offsets;
+    for (size_t i = 0; i + 1 < offs.size(); ++i) {
+      const uint32_t at = offs[i].first, next = offs[i + 1].first;
+      if (next != at + kHandlerWords + 3) continue;
+      const void* h;
+      std::memcpy(&h, &code_->words[at], sizeof h);
+      if (h != add) continue;
+      std::memcpy(&h, &code_->words[next], sizeof h);
+      for (const Pair& p : pairs)
+        if (p.next == h) {
+          std::memcpy(&code_->words[at], &p.fused, sizeof p.fused);
+          break;
+        }
+    }
+  }
   void bind(const std::pair<uint32_t, uint32_t>& p) {
     last_label_ = pos();
     code_->words[p.second] = static_cast<uint32_t>(static_cast<int32_t>(pos()) - static_cast<int32_t>(p.first));
@@ -799,6 +835,7 @@ std::unique_ptr<Code> Lowerer::run() {
   }
   code_->frame_slots = nlocals_ + max_height_ + 1;
   code_->entry_cost = std::max<uint32_t>(1, ninstr_ - in_loops_);
+  step_into_successors();
   return std::move(code_);
 }
 

@@ -173,4 +173,9 @@
         (local.set 0 (i32.add (local.get 0) (i32.const -3)))
         (br $l)))
     (local.get 1))
+  ;; a pointer step followed by a load through it: AddImmThenI32Load
+  (func (export "add_then_load") (param i32) (result i32)
+    (local i32)
+    (local.set 1 (i32.add (local.get 0) (i32.const 4)))
+    (i32.load (local.get 1)))
 )
