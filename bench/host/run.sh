@@ -61,17 +61,21 @@ CONF
 nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" &
 pids+=($!)
 
-start_isola() {  # name manifest -> port
-  local name="$1" manifest="$2" port
+# start_isola NAME MANIFEST: starts isola up on a free port and sets $port. Not called in
+# $(...): a subshell's pids+=() would be lost, and the server would outlive the script.
+start_isola() {
+  local name="$1" manifest="$2"
   port=$(free_port)
   ISOLA_STATE_DIR="$tmp/state-$name" "$build/isola" up "$manifest" --listen "127.0.0.1:$port" \
     --log-level info 2>"$tmp/$name.log" >/dev/null &
   pids+=($!)
-  echo "$port"
 }
-wapc_port=$(ISOLA_WAPC_HELLO_WASM="$build/examples/wapc_hello.wasm" start_isola wapc-hello "$root/examples/wapc-hello/isola.toml")
-hello_port=$(ISOLA_HELLO_WASM="$build/examples/hello.wasm" start_isola hello "$root/examples/hello/isola.toml")
-counter_port=$(start_isola counter "$build/examples/counter/isola.toml")
+ISOLA_WAPC_HELLO_WASM="$build/examples/wapc_hello.wasm" start_isola wapc-hello "$root/examples/wapc-hello/isola.toml"
+wapc_port=$port
+ISOLA_HELLO_WASM="$build/examples/hello.wasm" start_isola hello "$root/examples/hello/isola.toml"
+hello_port=$port
+start_isola counter "$build/examples/counter/isola.toml"
+counter_port=$port
 for p in "$nginx_port" "$wapc_port" "$hello_port" "$counter_port"; do
   wait_port "$p" || { echo "bench/host: nothing listens on $p"; cat "$tmp"/*.log; exit 1; }
 done
