@@ -94,8 +94,10 @@ std::set<std::string, std::less<>> parse_revocation_list(std::string_view text) 
     std::string_view line = text.substr(pos, nl - pos);
     // A comment runs from a '#' at the start of the line or after a blank to the end of
     // the line ("MC7Q…   # leaked seed" revokes MC7Q…); a '#' inside an entry is kept.
+    // A CR counts as a blank here as in the trimming below: otherwise "\r#x" became the
+    // entry "#x", which no line of the file can spell (found by fuzz_claims).
     for (size_t h = line.find('#'); h != std::string_view::npos; h = line.find('#', h + 1))
-      if (h == 0 || line[h - 1] == ' ' || line[h - 1] == '\t') {
+      if (h == 0 || line[h - 1] == ' ' || line[h - 1] == '\t' || line[h - 1] == '\r') {
         line = line.substr(0, h);
         break;
       }
