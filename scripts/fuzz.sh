@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Fuzzes Isola with libFuzzer (ASan + UBSan) and compares it with V8.
 #
-#   scripts/fuzz.sh [SECONDS]      default 60: each libFuzzer target runs SECONDS, the
-#                                  differential test SECONDS/4 (2m15s in all by default)
+#   scripts/fuzz.sh [SECONDS]      default 60: each engine libFuzzer target runs SECONDS, the
+#                                  differential test SECONDS/4, each host target SECONDS/3
+#                                  (3m15s in all by default)
 #
-# Three stages, in build-fuzz/ (a clang build with -DISOLA_FUZZ=ON):
+# Six stages, in build-fuzz/ (a clang build with -DISOLA_FUZZ=ON); three for the engine:
 #   decode_validate  fuzz/decode_validate.cpp: arbitrary bytes through decode + validate;
 #                    seeded with small modules from the spec suite.
 #   run              fuzz/run_exports.cpp: what validates is instantiated with stub imports
@@ -17,6 +18,14 @@
 #                    node's V8; results, traps, host calls, memory and globals must agree
 #                    (NaN payloads aside). The seeds of `run` first, then fresh modules
 #                    until the stage's time is up.
+# and three for the host layer (fuzz/host_*.cpp; what each checks: fuzz/README.md), seeded
+# by fuzz_host_seeds (fuzz/host_seeds.cpp) with valid inputs made at run time:
+#   guest_payloads   msgpack from guests, the waPC HTTP payloads, the providers' request
+#                    decoders, WAGI CGI output (the first byte picks the operation).
+#   claims           tokens, nkeys, base64url/base32, revocation lists, custom-section
+#                    editing and signing of module bytes, claims JSON.
+#   manifest         isola.toml and waSCC YAML text, ${VAR} substitution, single values;
+#                    also seeded with examples/*/isola.toml.
 #
 # Exits non-zero when any stage fails; the summary at the end says which. Reproducers:
 #   libFuzzer crashes, leaks, timeouts: build-fuzz/artifacts/<target>/, replay with
@@ -24,7 +33,8 @@
 #   differential mismatches: build-fuzz/differential/<module>.{wasm,isola.jsonl,v8.jsonl}
 # Keep each fixed one in fuzz/regressions/ (see the README there).
 #
-# Environment: FUZZ_TARGETS (stages to run, default "decode_validate run differential"),
+# Environment: FUZZ_TARGETS (stages to run, default "decode_validate run differential
+# guest_payloads claims manifest"),
 # FUZZ_MODULES (how many -ttf modules to generate, default 300), ISOLA_SPEC_DIR (spec JSON
 # directory, default ../shared/spec/wasm-2.0/json beside the checkout), FUZZ_JOBS (parallel
 # libFuzzer workers, default 1), FUZZ_ARGS (extra libFuzzer flags), FUZZ_BUILD_DIR (default
@@ -40,7 +50,7 @@ fi
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${FUZZ_BUILD_DIR:-$root/build-fuzz}"
 spec_dir="${ISOLA_SPEC_DIR:-$root/../shared/spec/wasm-2.0/json}"
-stages="${FUZZ_TARGETS:-decode_validate run differential}"
+stages="${FUZZ_TARGETS:-decode_validate run differential guest_payloads claims manifest}"
 modules="${FUZZ_MODULES:-300}"
 ttf="$build/seeds/ttf"
 mkdir -p "$build/logs"
@@ -59,7 +69,13 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
 else
   cmake "$build" -DISOLA_FUZZ=ON >/dev/null
 fi
-cmake --build "$build" --target fuzz_decode_validate fuzz_run fuzz_exec -j "$(nproc)"
+targets=(fuzz_decode_validate fuzz_run fuzz_exec)
+host_stages=0
+for stage in $stages; do
+  case "$stage" in guest_payloads|claims|manifest) host_stages=1 ;; esac
+done
+[ "$host_stages" -eq 1 ] && targets+=(fuzz_guest_payloads fuzz_claims fuzz_manifest fuzz_host_seeds)
+cmake --build "$build" --target "${targets[@]}" -j "$(nproc)"
 
 # 2. Valid modules from binaryen's translate-to-fuzz mode, each from random bytes of random
 #    length. Features: what Isola implements (WebAssembly 2.0 without SIMD). Binaryen 108's
@@ -133,17 +149,31 @@ seed_decode_validate() {
   find "$ttf" -name '*.wasm' | sort | head -n 20 | xargs -r cp -t "$seeds"
 }
 
-# run_libfuzzer NAME SEEDS MAX_LEN: runs build-fuzz/fuzz/fuzz_NAME for $duration seconds.
-# New interesting inputs go to corpus/NAME (kept between runs); the seeds are read-only.
+# Seeds for the host targets: fuzz_host_seeds writes valid inputs for every operation of
+# each (seeds/host/<stage>/); the manifest stage also gets the examples' manifests.
+host_seeds="$build/seeds/host"
+seed_host() {
+  if [ ! -d "$host_seeds" ]; then
+    "$build/fuzz/fuzz_host_seeds" "$host_seeds" || return 1
+    local f
+    for f in "$root"/examples/*/isola.toml; do
+      cp "$f" "$host_seeds/manifest/example-$(basename "$(dirname "$f")").toml"
+    done
+  fi
+}
+
+# run_libfuzzer NAME SEEDS MAX_LEN [DICT] [SECONDS]: runs build-fuzz/fuzz/fuzz_NAME for
+# SECONDS (default $duration) with the dictionary fuzz/DICT (default wasm.dict). New
+# interesting inputs go to corpus/NAME (kept between runs); the seeds are read-only.
 run_libfuzzer() {
-  local name="$1" seeds="$2" max_len="$3"
+  local name="$1" seeds="$2" max_len="$3" dict="${4:-wasm.dict}" seconds="${5:-$duration}"
   local binary="$build/fuzz/fuzz_$name" corpus="$build/corpus/$name" artifacts="$build/artifacts/$name"
   local log="$build/logs/$name.log"
   mkdir -p "$corpus" "$artifacts" "$build/logs"
   local args=(
     -max_len="$max_len" -timeout=10 -rss_limit_mb=2048
-    -max_total_time="$duration"
-    -dict="$root/fuzz/wasm.dict"
+    -max_total_time="$seconds"
+    -dict="$root/fuzz/$dict"
     -artifact_prefix="$artifacts/"
     -print_final_stats=1
   )
@@ -151,7 +181,7 @@ run_libfuzzer() {
   [ "$jobs" -gt 1 ] && args+=(-jobs="$jobs" -workers="$jobs")
   # shellcheck disable=SC2206  # FUZZ_ARGS is meant to split into flags
   [ -n "${FUZZ_ARGS:-}" ] && args+=(${FUZZ_ARGS})
-  echo "fuzz.sh: running fuzz_$name for ${duration}s (log: $log)"
+  echo "fuzz.sh: running fuzz_$name for ${seconds}s (log: $log)"
   local status=0 start end
   start=$(date +%s)
   (cd "$build" && "$binary" "${args[@]}" "$corpus" "$seeds") >"$log" 2>&1 || status=$?
@@ -170,6 +200,7 @@ run_libfuzzer() {
 
 summary=()
 failed=0
+rm -rf "$host_seeds"  # made afresh on each run, with fresh keys
 if [[ " $stages " == *" run "* || " $stages " == *" differential "* || " $stages " == *" decode_validate "* ]]; then
   generate_ttf
 fi
@@ -201,6 +232,21 @@ for stage in $stages; do
       else
         summary+=("differential: ${line#differential: }")
       fi
+      ;;
+    guest_payloads|claims|manifest)
+      # A third of the engine targets' time each: the three together take what one does.
+      secs=$((duration / 3 > 0 ? duration / 3 : 1))
+      case "$stage" in
+        guest_payloads) max_len=4096 dict=host_payloads.dict ;;
+        claims) max_len=16384 dict=claims.dict ;;
+        manifest) max_len=4096 dict=manifest.dict ;;
+      esac
+      if ! seed_host; then
+        summary+=("fuzz_$stage: FAILED: fuzz_host_seeds could not write valid seeds")
+        failed=1
+        continue
+      fi
+      run_libfuzzer "$stage" "$host_seeds/$stage" "$max_len" "$dict" "$secs" || failed=1
       ;;
     *)
       echo "fuzz.sh: unknown stage '$stage' in FUZZ_TARGETS" >&2

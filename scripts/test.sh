@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test command: installs dependencies, then
 #   1. fuzzes for a bounded time (scripts/fuzz.sh: decode+validate and run for
-#      ISOLA_FUZZ_SECONDS each, default 60, and the differential test against V8 for a
-#      quarter of that; 0 skips fuzzing);
+#      ISOLA_FUZZ_SECONDS each, default 60, the differential test against V8 for a
+#      quarter of that, and the host targets (guest payloads, claims, manifests) for a third
+#      of it each; 0 skips fuzzing);
 #   2. the release lane: builds Isola (Release, GCC, warnings are errors) into build/ and runs
 #      every test through CTest: unit tests, CLI tests, the WebAssembly spec suite, the WASI
 #      guest tests, the end-to-end programs, the isolation tests, the fuzz regressions;

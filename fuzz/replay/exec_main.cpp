@@ -7,7 +7,10 @@
 //   isola_fuzz_exec --check FILE|DIR...
 //       makes fuzz_run's checks of every file (the files of a directory, sorted, except *.md,
 //       *.wat and dot files) and exits 1
-//       if any fails: the regression test replays fuzz/regressions/ this way.
+//       if any fails: the regression test replays fuzz/regressions/ this way. A file named
+//       after a host target (fuzz_guest_payloads-*, fuzz_claims-*, fuzz_manifest-*) goes
+//       through that target's harness instead (fuzz/host_harness.hpp), in builds that have
+//       the host layer.
 //
 // Exit status: 0 on success, 1 when a check fails, 2 on bad usage or an unreadable file.
 #include <algorithm>
@@ -16,11 +19,15 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "exec_harness.hpp"
 #include "isola/engine.hpp"
+#ifdef ISOLA_FUZZ_HOST_REPLAY
+#include "host_harness.hpp"
+#endif
 
 namespace fs = std::filesystem;
 
@@ -32,6 +39,28 @@ bool read_file(const std::string& path, std::vector<uint8_t>& out) {
   out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   return true;
 }
+
+#ifdef ISOLA_FUZZ_HOST_REPLAY
+// The host harness a regression input belongs to, by its name, or nullptr for a module.
+using HostHarness = int (*)(const uint8_t*, size_t);
+HostHarness host_harness_for(const std::string& path) {
+  std::string name = fs::path(path).filename().string();
+  if (name.starts_with("fuzz_guest_payloads-")) return isola::fuzz::fuzz_guest_payloads;
+  if (name.starts_with("fuzz_claims-")) return isola::fuzz::fuzz_claims;
+  if (name.starts_with("fuzz_manifest-")) return isola::fuzz::fuzz_manifest;
+  return nullptr;
+}
+
+// Runs a host regression input; the reason it fails, if it does.
+std::optional<std::string> check_host_input(HostHarness harness, const std::vector<uint8_t>& bytes) {
+  try {
+    harness(bytes.data(), bytes.size());
+  } catch (const std::exception& e) {
+    return std::string(e.what());
+  }
+  return std::nullopt;
+}
+#endif
 
 int usage() {
   std::fprintf(stderr,
@@ -93,7 +122,13 @@ int main(int argc, char** argv) {
       return 2;
     }
     if (check) {
-      auto failure = isola::fuzz::check_input(engine, bytes, options);
+      std::optional<std::string> failure;
+#ifdef ISOLA_FUZZ_HOST_REPLAY
+      if (HostHarness harness = host_harness_for(path))
+        failure = check_host_input(harness, bytes);
+      else
+#endif
+        failure = isola::fuzz::check_input(engine, bytes, options);
       if (failure) {
         std::printf("FAIL %s: %s\n", path.c_str(), failure->c_str());
         ++failed;
