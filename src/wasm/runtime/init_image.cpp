@@ -59,7 +59,13 @@ InitImage build_init_image(const wasm::Module& m, const std::vector<const FuncIn
     if (m.datas[i].mode == wasm::DataSegment::Mode::Active)
       img.data_offsets[i] = static_cast<uint32_t>(r.value(m.datas[i].offset));
 
-  // Tables: only when no segment can fail or reach outside the instance.
+  // Tables: only when no segment can fail or reach outside the instance, and only for
+  // tables of a sensible size. A module may declare tables of up to 2^32 - 1 elements;
+  // instantiation refuses those against the store's limits before allocating anything,
+  // and prelink must not allocate them either.
+  uint64_t elements = 0;
+  for (uint32_t t = m.num_imported_tables; t < m.tables.size(); ++t) elements += m.tables[t].limits.min;
+  if (elements > kMaxImageElements) return img;
   for (const wasm::ElemSegment& seg : m.elems) {
     if (reads_global(seg)) return img;
     if (seg.mode != wasm::ElemSegment::Mode::Active) continue;

@@ -25,6 +25,10 @@ struct GlobalInst;
 constexpr uint64_t own_func_ref(uint32_t index) { return (uint64_t{index} << 1) | 1; }
 constexpr bool is_own_func_ref(uint64_t r) { return r & 1; }
 
+// Defined tables with more elements than this in all are initialised per instance (8 MiB
+// of image at most).
+constexpr uint64_t kMaxImageElements = uint64_t{1} << 20;
+
 struct InitImage {
   // Defined globals' initial bits, in order, and which of them hold an own-function
   // reference (global position, function index).

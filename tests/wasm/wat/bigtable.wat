@@ -1,3 +1,3 @@
-;; A table whose declared minimum is past the engine's limit: instantiation must refuse it
-;; instead of allocating 800 MB.
-(module (table 100000000 funcref))
+;; A table whose declared minimum is the largest the binary format allows, far past the
+;; engine's limit: neither prelinking nor instantiation may try to allocate its 32 GiB.
+(module (table 4294967295 funcref))
