@@ -99,19 +99,26 @@ void Session::force_close() {
 
 void Session::arm(std::chrono::milliseconds d) {
   timed_out_ = false;
+  deadline_ = Clock::now() + d;
+  if (timer_pending_ && timer_expiry_ <= deadline_) return;  // it wakes first and waits again
+  start_timer(deadline_);
+}
+
+void Session::start_timer(Clock::time_point at) {
+  timer_pending_ = true;
+  timer_expiry_ = at;
   uint64_t generation = ++timer_generation_;
-  timer_.expires_after(d);
+  timer_.expires_at(at);  // cancels the pending wait, if any: its completion is superseded
   timer_.async_wait([self = shared_from_this(), generation](error_code ec) {
-    if (ec || generation != self->timer_generation_) return;
+    if (generation != self->timer_generation_) return;
+    self->timer_pending_ = false;
+    if (ec || self->phase_ == Phase::Closed || self->deadline_ == Clock::time_point::max()) return;
+    if (Clock::now() < self->deadline_) return self->start_timer(self->deadline_);
+    self->deadline_ = Clock::time_point::max();
     self->timed_out_ = true;
     error_code ignored;
     self->socket_.cancel(ignored);  // the pending read or write completes with an error
   });
-}
-
-void Session::disarm() {
-  ++timer_generation_;
-  timer_.cancel();
 }
 
 void Session::wait_for_request() {
@@ -298,6 +305,9 @@ void Session::close() {
   if (phase_ == Phase::Closed) return;
   phase_ = Phase::Closed;
   disarm();
+  ++timer_generation_;
+  timer_pending_ = false;
+  timer_.cancel();  // its completion releases the session now, not when the wait would end
   error_code ignored;
   socket_.shutdown(net::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);

@@ -48,15 +48,23 @@ class Session : public std::enable_shared_from_this<Session> {
   void close();
   void log_access();
 
-  // The one timer of the connection: idle wait, request read, response write, lingering
-  // close. A generation number makes a late expiry of an earlier phase harmless.
+  // The one deadline of the connection: idle wait, request read, response write, lingering
+  // close. Arming and disarming only move deadline_; the timer is restarted only when the
+  // new deadline is earlier than the pending wait. A wait that ends before the deadline
+  // waits again. Cancelling a wait completes its handler, so cancelling at every phase
+  // change (three times a request) cost three extra completions through the scheduler.
   void arm(std::chrono::milliseconds d);
-  void disarm();
+  void disarm() { deadline_ = Clock::time_point::max(); }
+  void start_timer(std::chrono::steady_clock::time_point at);
 
   HttpServer::Core& core_;
   boost::asio::ip::tcp::socket socket_;
+  using Clock = std::chrono::steady_clock;
   boost::asio::steady_timer timer_;
-  uint64_t timer_generation_ = 0;
+  Clock::time_point deadline_ = Clock::time_point::max();  // max: nothing is timed
+  Clock::time_point timer_expiry_;                         // of the pending wait, if any
+  bool timer_pending_ = false;
+  uint64_t timer_generation_ = 0;  // makes a superseded wait's completion harmless
   bool timed_out_ = false;
   bool closing_ = false;
   Phase phase_ = Phase::Idle;
