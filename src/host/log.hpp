@@ -155,10 +155,33 @@ class JsonLinesLog final : public LogSink {
   }
 
  private:
+  // Lines are appended to a buffer under the mutex; whichever thread finds no write in
+  // progress becomes the writer and writes everything pending, outside the mutex, until
+  // nothing is left. Holding the mutex across write(2) made every server thread queue
+  // behind the slowest write (futex sleeps and wake-ups on each request); now a line
+  // waits at most for the write in progress, and lines that arrive meanwhile go out in
+  // one write. Order is the order of append; nothing is left behind, since the writer
+  // only stops after seeing the buffer empty under the mutex.
   void put(const std::string& text) {
-    std::lock_guard lock(mu_);
-    std::fwrite(text.data(), 1, text.size(), out_);
-    std::fflush(out_);
+    {
+      std::lock_guard lock(mu_);
+      pending_.append(text);
+      if (writing_) return;
+      writing_ = true;
+    }
+    for (;;) {
+      {
+        std::lock_guard lock(mu_);
+        batch_.clear();
+        if (pending_.empty()) {
+          writing_ = false;
+          return;
+        }
+        batch_.swap(pending_);
+      }
+      std::fwrite(batch_.data(), 1, batch_.size(), out_);
+      std::fflush(out_);
+    }
   }
 
   static std::string now_rfc3339() {
@@ -177,6 +200,9 @@ class JsonLinesLog final : public LogSink {
   std::FILE* out_;
   LogLevel threshold_;
   std::mutex mu_;
+  std::string pending_;   // guarded by mu_
+  bool writing_ = false;  // guarded by mu_: some thread is in the write loop of put()
+  std::string batch_;     // only touched by the thread that set writing_
 };
 
 }  // namespace isola::host

@@ -480,6 +480,44 @@ TEST(HttpServer, JsonLinesLogWritesParsableLines) {
   std::fclose(f);
 }
 
+// Threads that log at once: every line arrives exactly once, whole, and each thread's lines
+// in the order it wrote them (one thread writes while the others append to its batch).
+TEST(HttpServer, JsonLinesLogKeepsEveryLineWholeUnderConcurrentWriters) {
+  std::FILE* f = std::tmpfile();
+  ASSERT_TRUE(f);
+  constexpr int kThreads = 8, kLines = 2000;
+  {
+    JsonLinesLog log(f);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+      threads.emplace_back([&log, t] {
+        for (int i = 0; i < kLines; ++i) {
+          JsonFields fields;
+          fields.num("thread", static_cast<uint64_t>(t)).num("seq", static_cast<uint64_t>(i));
+          fields.str("pad", std::string(static_cast<size_t>(i % 97) * 7, 'x'));
+          log.write_fields(LogLevel::Info, fields);
+        }
+      });
+    for (auto& th : threads) th.join();
+  }
+  std::rewind(f);
+  std::vector<int> next(kThreads, 0);
+  char line[4096];
+  int total = 0;
+  while (std::fgets(line, sizeof line, f)) {
+    auto j = nlohmann::json::parse(line);  // throws on a torn or interleaved line
+    int t = j["thread"].get<int>();
+    ASSERT_GE(t, 0);
+    ASSERT_LT(t, kThreads);
+    ASSERT_EQ(j["seq"].get<int>(), next[t]) << "thread " << t;
+    ASSERT_EQ(j["pad"].get<std::string>().size(), static_cast<size_t>(next[t] % 97) * 7);
+    ++next[t];
+    ++total;
+  }
+  EXPECT_EQ(total, kThreads * kLines);
+  std::fclose(f);
+}
+
 TEST(HttpServer, JsonFieldsEscapeAndReplaceInvalidUtf8) {
   JsonFields f;
   f.str("plain", "a\"b\\c\n\t\x01\x7f").str("utf8", "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
