@@ -1,5 +1,5 @@
 // What the server and its connections share (internal to http/): configuration, the
-// handler, the access log, the io_context with its threads, and the registry of open
+// handler, the access log, the event loops with their threads, and the registry of open
 // connections that limits their number and lets shutdown reach each one.
 #pragma once
 
@@ -17,6 +17,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "host/http/event_loops.hpp"
 #include "host/http/server.hpp"
 
 namespace isola::host {
@@ -24,7 +25,8 @@ namespace isola::host {
 class Session;
 
 struct HttpServer::Core {
-  Core(HttpServerConfig c, HttpHandler h, LogSink* log) : config(std::move(c)), handler(std::move(h)), access_log(log) {}
+  Core(HttpServerConfig c, HttpHandler h, LogSink* log, unsigned threads)
+      : config(std::move(c)), handler(std::move(h)), access_log(log), loops(threads) {}
 
   const HttpServerConfig config;
   const HttpHandler handler;
@@ -58,15 +60,14 @@ struct HttpServer::Core {
     return out;
   }
 
-  boost::asio::io_context ioc;
-  // Keeps the threads running until shutdown is done with the sessions, even at moments when
-  // no operation is pending: shutdown posts into the io_context and needs those posts to run.
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{ioc.get_executor()};
-  boost::asio::strand<boost::asio::io_context::executor_type> accept_strand{boost::asio::make_strand(ioc)};
+  // The threads, one event loop each. They keep running until shutdown is done with the
+  // sessions, even at moments when no operation is pending: shutdown posts to sessions and
+  // needs those posts to run.
+  EventLoops loops;
+  boost::asio::strand<boost::asio::io_context::executor_type> accept_strand{boost::asio::make_strand(loops.first())};
   boost::asio::ip::tcp::acceptor acceptor{accept_strand};
   boost::asio::steady_timer accept_retry{accept_strand};
   boost::asio::ip::tcp::endpoint local;
-  std::vector<std::thread> threads;
   bool shut_down = false;  // shutdown() has run (guarded by the caller: one controlling thread)
 
   void accept_next();

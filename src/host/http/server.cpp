@@ -14,7 +14,7 @@ using boost::system::error_code;
 using namespace std::chrono_literals;
 
 void HttpServer::Core::accept_next() {
-  acceptor.async_accept(net::make_strand(ioc), [this](error_code ec, net::ip::tcp::socket socket) {
+  acceptor.async_accept(net::make_strand(loops.next()), [this](error_code ec, net::ip::tcp::socket socket) {
     if (ec == net::error::operation_aborted || stopping) return;
     if (ec) {
       // Out of descriptors or memory, most likely: retry shortly instead of spinning.
@@ -39,7 +39,7 @@ isola::Expected<std::unique_ptr<HttpServer>> HttpServer::start(HttpServerConfig 
   if (!addr) return addr.error();
   if (!handler) return isola::Error{"http server: no handler"};
   unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
-  auto core = std::make_unique<Core>(std::move(config), std::move(handler), access_log);
+  auto core = std::make_unique<Core>(std::move(config), std::move(handler), access_log, threads);
 
   error_code ec;
   net::ip::tcp::endpoint endpoint(net::ip::make_address(addr->ip, ec), addr->port);
@@ -59,18 +59,7 @@ isola::Expected<std::unique_ptr<HttpServer>> HttpServer::start(HttpServerConfig 
   if (ec) return fail("getsockname");
 
   core->accept_next();
-  Core* c = core.get();
-  for (unsigned i = 0; i < threads; ++i)
-    core->threads.emplace_back([c] {
-      // Handlers catch their own exceptions; this is for the unexpected (bad_alloc).
-      for (;;) {
-        try {
-          c->ioc.run();
-          return;
-        } catch (...) {
-        }
-      }
-    });
+  core->loops.start();
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(core)));
 }
 
@@ -105,10 +94,7 @@ void HttpServer::shutdown(std::chrono::milliseconds grace) {
     std::unique_lock lock(c.mu);
     c.all_closed.wait(lock, [&] { return c.sessions.empty(); });
   }
-  c.work.reset();
-  c.ioc.stop();
-  for (auto& t : c.threads)
-    if (t.joinable()) t.join();
+  c.loops.stop();
 }
 
 }  // namespace isola::host

@@ -29,8 +29,10 @@ struct HttpServerConfig {
   size_t max_connections = 10000;                    // open connections; more -> 503 and close
 };
 
-// Answers one request. It may block (it runs guests) and runs on a server thread, so a
-// server with N threads runs up to N handlers at once. An exception becomes a 500.
+// Answers one request. It may block (it runs guests) and runs on a server thread; a handler
+// that blocks past EventLoops::kStall gets its thread's other connections served by a helper
+// thread (event_loops.hpp), so handlers at once are not limited to N. An exception becomes
+// a 500.
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 class HttpServer {

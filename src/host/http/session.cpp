@@ -237,6 +237,7 @@ void Session::handle() {
 
   HttpResponse response;
   try {
+    EventLoops::LongHandler long_handler;  // other connections of this loop must not wait on it
     response = core_.handler(request);
   } catch (const std::exception& e) {
     error_ = std::string("handler failed: ") + e.what();

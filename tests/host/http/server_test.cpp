@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <csignal>
 #include <mutex>
 #include <thread>
@@ -426,6 +427,80 @@ TEST(HttpServer, GracefulShutdownFinishesTheRequestInFlight) {
   stopper.join();
   Client late(port);
   EXPECT_FALSE(late.connected());
+}
+
+// A handler that blocks until the test releases it, or 20 s pass: longer than the client's
+// 10 s receive timeout, so a server that waits for it fails the test instead of hanging.
+// Counts the handlers inside.
+struct Gate {
+  std::mutex mu;
+  std::condition_variable cv;
+  int inside = 0;
+  bool released = false;
+  HttpResponse hold(const HttpRequest& r) {
+    std::unique_lock lock(mu);
+    ++inside;
+    cv.notify_all();
+    cv.wait_for(lock, 20s, [&] { return released; });
+    --inside;
+    return echo(r);
+  }
+  bool wait_inside(int n) {
+    std::unique_lock lock(mu);
+    return cv.wait_for(lock, 10s, [&] { return inside >= n; });
+  }
+  int now_inside() {
+    std::lock_guard lock(mu);
+    return inside;
+  }
+  void release() {
+    std::lock_guard lock(mu);
+    released = true;
+    cv.notify_all();
+  }
+};
+
+// Each thread runs its own event loop. A handler that runs long (a slow guest) must not
+// hold up the other connections of its loop: a helper thread takes the loop over.
+TEST(HttpServer, LongHandlerDoesNotHoldUpOtherConnectionsOnItsThread) {
+  Gate gate;
+  auto config = test_config();
+  config.threads = 1;
+  auto server = start(config, [&](const HttpRequest& r) { return r.path == "/hold" ? gate.hold(r) : echo(r); });
+  Client held(server->local_port());
+  ASSERT_TRUE(held.send(get("/hold")));
+  ASSERT_TRUE(gate.wait_inside(1));
+  Client other(server->local_port());
+  ASSERT_TRUE(other.send(get("/fast")));
+  auto r = other.read_response();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "GET /fast\n");
+  EXPECT_EQ(gate.now_inside(), 1) << "answered only after the long handler ended";
+  gate.release();
+  EXPECT_EQ(held.read_response().status, 200);
+  // The loop's own thread is free again and serves on.
+  ASSERT_TRUE(other.send(get("/again")));
+  EXPECT_EQ(other.read_response().body, "GET /again\n");
+}
+
+// Helpers can get stuck too; each stuck one gets another.
+TEST(HttpServer, SeveralLongHandlersOnOneThreadEachGetAHelper) {
+  Gate gate;
+  auto config = test_config();
+  config.threads = 1;
+  auto server = start(config, [&](const HttpRequest& r) { return r.path == "/hold" ? gate.hold(r) : echo(r); });
+  std::vector<std::unique_ptr<Client>> held;
+  for (int i = 1; i <= 4; ++i) {
+    held.push_back(std::make_unique<Client>(server->local_port()));
+    ASSERT_TRUE(held.back()->send(get("/hold")));
+    ASSERT_TRUE(gate.wait_inside(i)) << "hold request " << i << " never started";
+  }
+  Client other(server->local_port());
+  ASSERT_TRUE(other.send(get("/fast")));
+  EXPECT_EQ(other.read_response().status, 200);
+  EXPECT_EQ(gate.now_inside(), 4);
+  gate.release();
+  for (auto& c : held) EXPECT_EQ(c->read_response().status, 200);
 }
 
 TEST(HttpServer, AccessLogHasOneJsonLinePerRequest) {
