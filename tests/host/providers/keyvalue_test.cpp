@@ -308,6 +308,42 @@ TEST_P(KeyValue, ConcurrentIncrementsAreExact) {
   EXPECT_EQ(decoded(call(*p, "Get", key_req(k("c")))).find("value")->as_str(), std::to_string(kThreads * kEach));
 }
 
+// Writers that fail beside writers that succeed, at once: with SQLite they are committed in
+// shared groups, where a failing write must be rolled back alone and fail alone.
+TEST_P(KeyValue, FailingWritesAmongConcurrentOnesFailAlone) {
+  constexpr int kThreads = 8, kEach = 60;
+  {
+    auto p = provider("wascc:keyvalue");
+    mp::Writer set;
+    set.map(3).str("key").str(k("text")).str("value").str("abc").str("expires").sint(0);
+    ASSERT_TRUE(call(*p, "Set", set.take()).ok);
+  }
+  std::atomic<int> unexpected{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      auto p = provider("wascc:keyvalue");
+      for (int i = 0; i < kEach; ++i) {
+        if (!call(*p, "Add", add_req(k("n"), 1)).ok) ++unexpected;
+        if (call(*p, "Add", add_req(k("text"), 1)).ok) ++unexpected;  // not an integer: fails
+        mp::Writer set;
+        std::string key = k("own:" + std::to_string(t) + ":" + std::to_string(i));
+        set.map(3).str("key").str(key).str("value").str(std::to_string(i)).str("expires").sint(0);
+        if (!call(*p, "Set", set.take()).ok) ++unexpected;
+      }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(unexpected.load(), 0);
+  auto p = provider("wascc:keyvalue");
+  EXPECT_EQ(decoded(call(*p, "Get", key_req(k("n")))).find("value")->as_str(), std::to_string(kThreads * kEach));
+  EXPECT_EQ(decoded(call(*p, "Get", key_req(k("text")))).find("value")->as_str(), "abc");
+  for (int t = 0; t < kThreads; ++t)
+    EXPECT_EQ(decoded(call(*p, "Get", key_req(k("own:" + std::to_string(t) + ":" + std::to_string(kEach - 1)))))
+                  .find("value")
+                  ->as_str(),
+              std::to_string(kEach - 1));
+}
+
 TEST_P(KeyValue, MalformedPayloadsFailWithoutCrashing) {
   auto wascc = provider("wascc:keyvalue");
   auto widl = provider("wasmcloud:keyvalue");
