@@ -612,6 +612,22 @@ TEST(HttpServer, JsonFieldsEscapeAndReplaceInvalidUtf8) {
   EXPECT_EQ(j["ms"].get<double>(), 0.012739);
 }
 
+TEST(HttpServer, JsonFieldsMillisecondsAreExact) {
+  auto text = [](int64_t ns) {
+    JsonFields f;
+    f.ms("t", std::chrono::nanoseconds(ns));
+    return f.text();
+  };
+  EXPECT_EQ(text(0), "\"t\":0.000000");
+  EXPECT_EQ(text(1), "\"t\":0.000001");
+  EXPECT_EQ(text(999'999), "\"t\":0.999999");
+  EXPECT_EQ(text(1'000'000), "\"t\":1.000000");
+  EXPECT_EQ(text(2'532'244'732), "\"t\":2532.244732");
+  EXPECT_EQ(text(-1'500'000), "\"t\":-1.500000");
+  EXPECT_EQ(text(INT64_MIN), "\"t\":-9223372036854.775807");  // clamped, still valid JSON
+  EXPECT_EQ(nlohmann::json::parse("{" + text(INT64_MAX) + "}")["t"].get<double>(), 9223372036854.775807);
+}
+
 TEST(HttpServer, AccessLogLinesStayValidJsonForHostilePaths) {
   std::FILE* f = std::tmpfile();
   ASSERT_TRUE(f);
