@@ -2,6 +2,8 @@
 // (tests/wasm/wat/fusion.wat). Each expectation is worked out from the spec's semantics.
 #include <gtest/gtest.h>
 
+#include <bit>
+#include <cmath>
 #include <fstream>
 #include <iterator>
 
@@ -59,6 +61,9 @@ TEST_F(FusionTest, LoweringChoosesTheFusedForms) {
       {33, "I32XorRotl "},     {34, "I32Add3 "},        {35, "Copy2 "},      {37, "F64DivImm "},
       {38, "F32SubImm "},      {39, "I32AddImm2 "},     {40, "I32AddImm2 "},
       {41, "IncLoopBrI32LtU "}, {42, "IncLoopBr "},     {43, "AddImmThenI32Load "},
+      {44, "F64MulAdd "},       {45, "F64AddMul "},     {46, "F64SubMul "},    {47, "F64MulSub "},
+      {48, "F64MulMulL "},      {49, "F64MulMulR "},    {50, "I64NeImm "},     {51, "I32GeS "},
+      {52, "LoopBrI64NeImm "},
   };
   for (const auto& [func, op] : expected)
     EXPECT_NE(module_->disassemble(func).find(op), std::string::npos) << "function " << func << " lacks " << op;
@@ -70,6 +75,11 @@ TEST_F(FusionTest, LoweringChoosesTheFusedForms) {
   std::string f40 = module_->disassemble(40);
   EXPECT_NE(f40.find("I32AddImm "), std::string::npos) << f40;
   EXPECT_EQ(f40.find("I32AddImm2 "), f40.rfind("I32AddImm2 ")) << f40;
+  for (uint32_t plain : {53u, 54u}) {
+    std::string f = module_->disassemble(plain);
+    EXPECT_EQ(f.find("F64MulAdd"), std::string::npos) << f;
+    EXPECT_EQ(f.find("F64AddMul"), std::string::npos) << f;
+  }
   // Subtraction does not commute: a loaded left operand stays a separate load.
   EXPECT_EQ(module_->disassemble(30).find("F64SubLoad"), std::string::npos);
 }
@@ -188,6 +198,49 @@ TEST_F(FusionTest, LocalWritesKeepPendingReads) {
     EXPECT_EQ(r[0].i32(), 10) << i;
     EXPECT_EQ(r[1].i64(), 20) << i;
   }
+}
+
+// Each fused product is rounded before the add, sub or mul (no FMA): with a = 1 + 2^-30 and
+// b = 1 - 2^-30 the exact product 1 - 2^-60 rounds to 1, so a*b - 1 is 0, where an FMA
+// would give -2^-60.
+TEST_F(FusionTest, ProductsAreRoundedAndKeepOperandOrder) {
+  auto f64 = [&](const char* name, double a, double b, double c) {
+    auto r = call(name, {Value::f64(a), Value::f64(b), Value::f64(c)});
+    return r.empty() ? -1.0 : r[0].f64();
+  };
+  const double a = 1 + std::ldexp(1.0, -30), b = 1 - std::ldexp(1.0, -30);
+  for (const char* name : {"f64_mul_add", "f64_add_mul"}) {
+    EXPECT_EQ(f64(name, a, b, -1.0), 0.0) << name;
+    EXPECT_EQ(f64(name, 3.0, 4.0, 0.5), 12.5) << name;
+  }
+  EXPECT_EQ(f64("f64_sub_mul", a, b, 1.0), 0.0);
+  EXPECT_EQ(f64("f64_sub_mul", 3.0, 4.0, 0.5), -11.5);
+  EXPECT_EQ(f64("f64_mul_sub", a, b, 1.0), 0.0);
+  EXPECT_EQ(f64("f64_mul_sub", 3.0, 4.0, 0.5), 11.5);
+  EXPECT_TRUE(std::isnan(f64("f64_mul_mul_l", 1e300, 1e300, 0.0)));  // (1e300*1e300) = inf, * 0
+  EXPECT_TRUE(std::isnan(f64("f64_mul_mul_r", 1e300, 1e300, 0.0)));
+  EXPECT_EQ(f64("f64_mul_mul_l", 1e300, 1e-300, 1e300), 1e300);      // not 1e300 * (1e-300 * 1e300)
+  EXPECT_EQ(f64("f64_mul_mul_r", 2.0, 3.0, 5.0), 30.0);
+  // Two NaNs with different payloads: the spec lets the result carry either one (which one
+  // the C++ compiler's operand order picks, for fused and separate forms alike).
+  const uint64_t p1 = 0x7ff8000000000001ull, p2 = 0x7ff8000000000002ull;
+  const double n1 = std::bit_cast<double>(p1), n2 = std::bit_cast<double>(p2);
+  for (const char* name : {"f64_mul_add", "f64_add_mul", "f64_sub_mul", "f64_mul_sub", "f64_mul_mul_l",
+                           "f64_mul_mul_r", "f64_mul_add_plain", "f64_add_mul_plain"}) {
+    uint64_t bits = std::bit_cast<uint64_t>(f64(name, n1, 1.0, n2));
+    EXPECT_TRUE(bits == p1 || bits == p2) << name << ": " << std::hex << bits;
+  }
+}
+
+TEST_F(FusionTest, EqzOfCompares) {
+  EXPECT_EQ(u32("eqz_eqz64", {L(0)}), 0u);
+  EXPECT_EQ(u32("eqz_eqz64", {L(1ull << 40)}), 1u);
+  EXPECT_EQ(u32("eqz_lt_s", {I(1), I(2)}), 0u);
+  EXPECT_EQ(u32("eqz_lt_s", {I(2), I(2)}), 1u);
+  EXPECT_EQ(u32("eqz_lt_s", {I(0x80000000u), I(1)}), 0u);  // signed: INT32_MIN < 1
+  EXPECT_EQ(u32("shifts_to_zero", {L(0)}), 1u);
+  EXPECT_EQ(u32("shifts_to_zero", {L(5)}), 3u);
+  EXPECT_EQ(u32("shifts_to_zero", {L(1ull << 63)}), 64u);
 }
 
 }  // namespace

@@ -113,6 +113,10 @@ namespace isola::interp {
   X(I64XorShl, 4) X(I64XorShrU, 4) X(I64OrShl, 4) X(I64OrShrU, 4) X(I64AddShl, 4)          \
   X(I64AddShrU, 4) X(I32XorRotl, 4) X(I32XorRotr, 4)                                       \
   X(I32Add3, 4) /* d a b c: a + b + c */                                                   \
+  /* f64 arithmetic with a product just computed, d x a b, operands in wasm's order: */    \
+  X(F64AddMul, 4) /* x + a*b */ X(F64MulAdd, 4) /* a*b + x */                              \
+  X(F64SubMul, 4) /* x - a*b */ X(F64MulSub, 4) /* a*b - x */                              \
+  X(F64MulMulR, 4) /* x * (a*b) */ X(F64MulMulL, 4) /* (a*b) * x */                        \
   X(I32AddImm2, 6) /* d a imm d2 a2 imm2: two I32AddImm in order (loop counters) */       \
   /* loads from base + (index << k) + off: d base index k off */                           \
   X(I32LoadIdx, 5) X(I64LoadIdx, 5) X(I32Load8UIdx, 5) X(I32Load16UIdx, 5)                 \

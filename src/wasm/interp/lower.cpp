@@ -337,7 +337,43 @@ class Lowerer {
   void op_return();
 
   // --- instruction families -----------------------------------------------------------
+  // The integer compare that is true exactly when `o` is false (integers have no NaN), for
+  // compares whose operands are d a b or d a imm; Count for anything else.
+  static IOp inverse_compare(IOp o) {
+    static constexpr std::pair<IOp, IOp> kPairs[] = {
+        {IOp::I32Eq, IOp::I32Ne},       {IOp::I32LtS, IOp::I32GeS},     {IOp::I32LtU, IOp::I32GeU},
+        {IOp::I32GtS, IOp::I32LeS},     {IOp::I32GtU, IOp::I32LeU},     {IOp::I64Eq, IOp::I64Ne},
+        {IOp::I64LtS, IOp::I64GeS},     {IOp::I64LtU, IOp::I64GeU},     {IOp::I64GtS, IOp::I64LeS},
+        {IOp::I64GtU, IOp::I64LeU},     {IOp::I32EqImm, IOp::I32NeImm}, {IOp::I32LtSImm, IOp::I32GeSImm},
+        {IOp::I32LtUImm, IOp::I32GeUImm}, {IOp::I32GtSImm, IOp::I32LeSImm}, {IOp::I32GtUImm, IOp::I32LeUImm},
+        {IOp::I64EqImm, IOp::I64NeImm}, {IOp::I64LtSImm, IOp::I64GeSImm}, {IOp::I64LtUImm, IOp::I64GeUImm},
+        {IOp::I64GtSImm, IOp::I64LeSImm}, {IOp::I64GtUImm, IOp::I64LeUImm}};
+    for (auto [x, y] : kPairs) {
+      if (o == x) return y;
+      if (o == y) return x;
+    }
+    return IOp::Count;
+  }
   void unop(IOp o) {
+    // i32.eqz of a compare just computed is the inverse compare; of an eqz, a compare with
+    // zero (`x != 0`). Either may then fuse with a branch that follows.
+    if (o == IOp::I32Eqz && last_defines_top()) {
+      IOp f = last_.op == IOp::I32Eqz   ? IOp::I32NeImm
+              : last_.op == IOp::I64Eqz ? IOp::I64NeImm
+                                        : inverse_compare(last_.op);
+      if (f != IOp::Count) {
+        Last l = last_;  // eqz records b = 0: the immediate of the `!= 0` forms
+        drop_last();
+        pop();
+        uint32_t d = push_stack();
+        uint32_t s = emit(f);
+        word(d);
+        word(l.a);
+        word(l.b);
+        defined(s, s + 2, f, l.a, l.b);
+        return;
+      }
+    }
     uint32_t a = top_slot(0);
     pop();
     uint32_t d = push_stack();
@@ -372,7 +408,7 @@ class Lowerer {
         }
       }
     }
-    if (try_shifted(o) || try_op_load(o) || try_add3(o)) return;
+    if (try_shifted(o) || try_op_load(o) || try_add3(o) || try_f64_product(o)) return;
     uint32_t b = top_slot(0);
     uint32_t a = top_slot(1);
     pop();
@@ -448,7 +484,7 @@ class Lowerer {
       uint32_t made_h = which == 0 ? h - 1 : h - 2;
       uint32_t other_h = which == 0 ? h - 2 : h - 1;
       if (!last_defines(made_h)) continue;
-      Fused f = pick(last_);
+      Fused f = pick(last_, which);
       if (f.op == IOp::Count) continue;
       if (vs_[other_h].kind == Entry::Const) continue;  // would emit before the fused op
       drop_last();
@@ -470,7 +506,7 @@ class Lowerer {
   // Add, xor and or of a value and a constant shift or rotate just computed:
   // a op (b sh k) in one instruction (array indexing, hashing, bit packing).
   bool try_shifted(IOp o) {
-    return fuse_with_last(true, [o](const Last& l) {
+    return fuse_with_last(true, [o](const Last& l, uint32_t) {
       IOp f = shifted_form(o, l.op);
       bool i64 = f >= IOp::I64XorShl && f <= IOp::I64AddShrU;
       return Fused{f, l.a, l.b & (i64 ? 63u : 31u)};
@@ -492,15 +528,29 @@ class Lowerer {
       case IOp::F64Sub: f = IOp::F64SubLoad; want = IOp::I64Load; break;
       default: return false;
     }
-    return fuse_with_last(o != IOp::F64Sub, [f, want](const Last& l) {
+    return fuse_with_last(o != IOp::F64Sub, [f, want](const Last& l, uint32_t) {
       return l.op == want ? Fused{f, l.a, l.b} : Fused{};  // address slot, offset
     });
   }
   // i32.add of a value and a sum just computed: a + b + c in one instruction.
   bool try_add3(IOp o) {
     if (o != IOp::I32Add) return false;
-    return fuse_with_last(true, [](const Last& l) {
+    return fuse_with_last(true, [](const Last& l, uint32_t) {
       return l.op == IOp::I32Add ? Fused{IOp::I32Add3, l.a, l.b} : Fused{};
+    });
+  }
+  // f64 add, sub or mul of a product just computed (x*y + c, the bulk of nbody's and
+  // mandelbrot's arithmetic): one instruction, with the operands in their wasm order, so
+  // rounding and NaN propagation are exactly those of the two operations.
+  bool try_f64_product(IOp o) {
+    if (o != IOp::F64Add && o != IOp::F64Sub && o != IOp::F64Mul) return false;
+    return fuse_with_last(true, [o](const Last& l, uint32_t which) {
+      if (l.op != IOp::F64Mul) return Fused{};
+      bool right = which == 0;  // the product is the right operand
+      IOp f = o == IOp::F64Add   ? (right ? IOp::F64AddMul : IOp::F64MulAdd)
+              : o == IOp::F64Sub ? (right ? IOp::F64SubMul : IOp::F64MulSub)
+                                 : (right ? IOp::F64MulMulR : IOp::F64MulMulL);
+      return Fused{f, l.a, l.b};
     });
   }
   // The fused form of a load or store whose address is (a + b) or (a + imm).
