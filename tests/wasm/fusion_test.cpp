@@ -4,6 +4,7 @@
 
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 
@@ -63,7 +64,7 @@ TEST_F(FusionTest, LoweringChoosesTheFusedForms) {
       {41, "IncLoopBrI32LtU "}, {42, "IncLoopBr "},     {43, "AddImmThenI32Load "},
       {44, "F64MulAdd "},       {45, "F64AddMul "},     {46, "F64SubMul "},    {47, "F64MulSub "},
       {48, "F64MulMulL "},      {49, "F64MulMulR "},    {50, "I64NeImm "},     {51, "I32GeS "},
-      {52, "LoopBrI64NeImm "},
+      {52, "LoopBrI64NeImm "},  {55, "F64AddLoadStore "}, {56, "I32Store8ImmAdd "}, {57, "I32StoreImmAdd "},
   };
   for (const auto& [func, op] : expected)
     EXPECT_NE(module_->disassemble(func).find(op), std::string::npos) << "function " << func << " lacks " << op;
@@ -241,6 +242,36 @@ TEST_F(FusionTest, EqzOfCompares) {
   EXPECT_EQ(u32("shifts_to_zero", {L(0)}), 1u);
   EXPECT_EQ(u32("shifts_to_zero", {L(5)}), 3u);
   EXPECT_EQ(u32("shifts_to_zero", {L(1ull << 63)}), 64u);
+}
+
+TEST_F(FusionTest, LoadAddStoreAndConstantStoresAtASum) {
+  auto f64 = [&](uint32_t from, uint32_t to, double x) {
+    auto r = call("f64_add_load_store", {I(from), I(to), Value::f64(x)});
+    return r.empty() ? -1.0 : r[0].f64();
+  };
+  uint8_t* mem = inst_.get_memory("memory").data();
+  const double stored = 2.25;
+  std::memcpy(mem + 400, &stored, sizeof stored);
+  EXPECT_EQ(f64(400, 600, 1.5), 3.75);  // mem[608] = 1.5 + mem[400]
+  EXPECT_EQ(f64(400, 392, 1.0), 3.25);  // the store lands on the loaded value's bytes (400)
+  // The load traps before the store happens; a bad store address traps after the load.
+  std::memcpy(mem + 700, &stored, sizeof stored);
+  auto trap = inst_.get_func("f64_add_load_store").call(store_, {I(65535), I(700), Value::f64(1.0)});
+  ASSERT_FALSE(trap.ok());
+  EXPECT_EQ(trap.error().kind, isola::TrapKind::MemoryOutOfBounds);
+  double untouched;
+  std::memcpy(&untouched, mem + 708, sizeof untouched);
+  EXPECT_EQ(untouched, 0.0);
+  trap = inst_.get_func("f64_add_load_store").call(store_, {I(400), I(65530), Value::f64(1.0)});
+  ASSERT_FALSE(trap.ok());
+  EXPECT_EQ(trap.error().kind, isola::TrapKind::MemoryOutOfBounds);
+
+  EXPECT_EQ(u32("store8_imm_add", {I(0xFFFFFFF0u), I(0x110)}) & 0xFFu, 0xABu);  // (a+b) wraps to 0x100, +1
+  EXPECT_EQ(mem[0x101], 0xAB);
+  EXPECT_EQ(u32("store_imm_add", {I(500), I(4)}), 0xDEADBEEFu);
+  trap = inst_.get_func("store_imm_add").call(store_, {I(65534), I(0)});
+  ASSERT_FALSE(trap.ok());
+  EXPECT_EQ(trap.error().kind, isola::TrapKind::MemoryOutOfBounds);
 }
 
 }  // namespace

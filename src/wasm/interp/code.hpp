@@ -135,6 +135,9 @@ namespace isola::interp {
   X(I32LoadAddImm, 4) X(I64LoadAddImm, 4) X(I32Load8UAddImm, 4) X(I32Load8SAddImm, 4)      \
   X(I32Load16UAddImm, 4) /* d a imm off: load at (a + imm) + off */                        \
   X(I32StoreAdd, 4) X(I64StoreAdd, 4) X(I32Store8Add, 4) /* a b v off */                   \
+  X(I32StoreImmAdd, 4) X(I32Store8ImmAdd, 4) /* a b imm off: a constant stored at a + b */ \
+  /* x addr off saddr soff: mem[saddr + soff] = x + mem[addr + off], as f64 (c[j] += ...) */ \
+  X(F64AddLoadStore, 5)                                                                    \
   X(I32StoreAddImm, 4) X(I64StoreAddImm, 4) X(I32Store8AddImm, 4) /* a imm v off */        \
   /* f32 / f64 */                                                                          \
   X(F32Eq, 3) X(F32Ne, 3) X(F32Lt, 3) X(F32Gt, 3) X(F32Le, 3) X(F32Ge, 3)                  \

@@ -634,6 +634,37 @@ class Lowerer {
         return;
       }
     }
+    // f64 `c[j] = x + b[k]` whose sum was computed last: load, add and store in one.
+    if (o == IOp::I64Store && last_defines(height() - 1) && last_.op == IOp::F64AddLoad &&
+        vs_[height() - 2].kind != Entry::Const) {
+      Last l = last_;
+      drop_last();
+      uint32_t a = top_slot(1);
+      pop();
+      pop();
+      emit(IOp::F64AddLoadStore);
+      word(l.a);  // x
+      word(l.b);  // the load's address slot
+      word(l.c);  // and offset
+      word(a);
+      word(off);
+      return;
+    }
+    // A constant stored at an address a + b computed last (sieve[j] = 1).
+    if (vs_.back().kind == Entry::Const && last_defines(height() - 2) && last_.op == IOp::I32Add &&
+        (o == IOp::I32Store || o == IOp::I32Store8)) {
+      uint32_t imm = static_cast<uint32_t>(vs_.back().imm);
+      Last l = last_;
+      drop_last();
+      pop();
+      pop();
+      emit(o == IOp::I32Store ? IOp::I32StoreImmAdd : IOp::I32Store8ImmAdd);
+      word(l.a);
+      word(l.b);
+      word(imm);
+      word(off);
+      return;
+    }
     if (vs_.back().kind == Entry::Const) {
       uint64_t imm = vs_.back().imm;
       IOp f = o == IOp::I32Store ? IOp::I32StoreImm : o == IOp::I32Store8 ? IOp::I32Store8Imm
