@@ -6,6 +6,7 @@
 #include <charconv>
 #include <condition_variable>
 #include <ctime>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -473,7 +474,12 @@ class SqliteKv final : public KvBackend {
           w.error = fail(c, w.op);
           continue;
         }
-        bool keep = w.apply(c);
+        bool keep = false;
+        try {
+          keep = w.apply(c);
+        } catch (const std::exception& e) {  // out of memory, most likely: this write fails alone
+          w.error = isola::Error{where() + std::string(w.op) + ": " + e.what()};
+        }
         c.reset_all();
         if (sqlite3_get_autocommit(c.db())) {
           // SQLite rolled the whole transaction back (some I/O and full-disk errors do):
