@@ -444,7 +444,12 @@ class SqliteKv final : public KvBackend {
     std::vector<Write*> group;
     group.swap(write_queue_);
     lock.unlock();
-    commit_group(group);
+    try {
+      commit_group(group);
+    } catch (const std::exception& e) {  // out of memory: the open transaction dies with its connection
+      for (Write* g : group)
+        if (!g->error) g->error = isola::Error{where() + std::string(g->op) + ": " + e.what()};
+    }
     lock.lock();
     for (Write* g : group) g->done = true;
     leading_ = false;
