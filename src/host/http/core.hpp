@@ -7,11 +7,9 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -33,8 +31,8 @@ struct HttpServer::Core {
   LogSink* const access_log;
   std::atomic<bool> stopping{false};
 
-  // Registry of open connections. Declared before the io_context on purpose: destroying
-  // the io_context destroys any handlers still queued, and with them the sessions, which
+  // Registry of open connections. Declared before the event loops on purpose: destroying
+  // their io_contexts destroys any handlers still queued, and with them the sessions, which
   // unregister themselves here.
   std::mutex mu;
   std::condition_variable all_closed;
