@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <initializer_list>
 #include <stdexcept>
 
 #include "wasm/binary/opcodes.hpp"
@@ -103,6 +104,17 @@ class Lowerer {
     code_->words.resize(last_.start);
     code_->offsets.pop_back();
     last_.valid = false;
+  }
+  // Replaces the instruction just emitted, which produced the stack top, by `f` computing
+  // the new top from `operands` (the words after the destination). Returns f's start.
+  uint32_t replace_top(IOp f, std::initializer_list<uint32_t> operands) {
+    drop_last();
+    pop();
+    uint32_t d = push_stack();
+    uint32_t s = emit(f);
+    word(d);
+    for (uint32_t w : operands) word(w);
+    return s;
   }
 
   // --- the simulated stack ----------------------------------------------------------
@@ -363,13 +375,7 @@ class Lowerer {
                                         : inverse_compare(last_.op);
       if (f != IOp::Count) {
         Last l = last_;  // eqz records b = 0: the immediate of the `!= 0` forms
-        drop_last();
-        pop();
-        uint32_t d = push_stack();
-        uint32_t s = emit(f);
-        word(d);
-        word(l.a);
-        word(l.b);
+        uint32_t s = replace_top(f, {l.a, l.b});
         defined(s, s + 2, f, l.a, l.b);
         return;
       }
@@ -575,15 +581,7 @@ class Lowerer {
             : o == IOp::I32Load8U ? IOp::I32Load8UIdx : o == IOp::I32Load16U ? IOp::I32Load16UIdx : IOp::Count;
       if (f != IOp::Count) {
         Last l = last_;
-        drop_last();
-        pop();
-        uint32_t d = push_stack();
-        uint32_t s = emit(f);
-        word(d);
-        word(l.a);
-        word(l.b);
-        word(l.c);
-        word(off);
+        uint32_t s = replace_top(f, {l.a, l.b, l.c, off});
         defined(s, s + 2);
         return;
       }
@@ -592,14 +590,7 @@ class Lowerer {
       IOp f = addr_fused(o, last_.op == IOp::I32AddImm);
       if (f != IOp::Count) {
         Last l = last_;
-        drop_last();
-        pop();
-        uint32_t d = push_stack();
-        uint32_t s = emit(f);
-        word(d);
-        word(l.a);
-        word(l.b);
-        word(off);
+        uint32_t s = replace_top(f, {l.a, l.b, off});
         defined(s, s + 2);
         return;
       }
