@@ -463,7 +463,6 @@ class SqliteKv final : public KvBackend {
       return;
     }
     Conn& c = **conn;
-    bool savepoints = group.size() > 1;
     size_t first = 0;  // of the writes in the transaction now open
     auto begin = [&](size_t i) {
       first = i;
@@ -475,7 +474,7 @@ class SqliteKv final : public KvBackend {
     if (begin(0)) {
       for (size_t i = 0; i < group.size(); ++i) {
         Write& w = *group[i];
-        if (savepoints && !run(c, "SAVEPOINT w", {})) {
+        if (!run(c, "SAVEPOINT w", {})) {
           w.error = fail(c, w.op);
           continue;
         }
@@ -495,22 +494,13 @@ class SqliteKv final : public KvBackend {
           if (i + 1 < group.size() && !begin(i + 1)) break;
           continue;
         }
-        if (!savepoints) {
-          if (!keep) sqlite3_exec(c.db(), "ROLLBACK", nullptr, nullptr, nullptr);
-          else if (sqlite3_exec(c.db(), "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-            w.error = fail(c, w.op);
-            sqlite3_exec(c.db(), "ROLLBACK", nullptr, nullptr, nullptr);
-          }
-          break;
-        }
         if (!keep) run(c, "ROLLBACK TO w", {});
         run(c, "RELEASE w", {});
       }
-      if (savepoints && !sqlite3_get_autocommit(c.db()) &&
+      if (!sqlite3_get_autocommit(c.db()) &&
           sqlite3_exec(c.db(), "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-        isola::Error e = fail(c, "commit");
         for (size_t j = first; j < group.size(); ++j)
-          if (!group[j]->error) group[j]->error = e;
+          if (!group[j]->error) group[j]->error = fail(c, group[j]->op);
         sqlite3_exec(c.db(), "ROLLBACK", nullptr, nullptr, nullptr);
       }
     }
