@@ -146,7 +146,9 @@ seed_decode_validate() {
     echo "fuzz.sh: warning: spec suite not found at $spec_dir; seeding from -ttf modules only" >&2
     printf '\0asm\1\0\0\0' >"$seeds/empty-module.wasm"
   fi
-  find "$ttf" -name '*.wasm' | sort | head -n 20 | xargs -r cp -t "$seeds"
+  # sed reads to the end where head would exit early: under pipefail, sort's SIGPIPE from an
+  # early exit failed the whole script now and then.
+  find "$ttf" -name '*.wasm' | sort | sed -n '1,20p' | xargs -r cp -t "$seeds"
 }
 
 # Seeds for the host targets: fuzz_host_seeds writes valid inputs for every operation of
