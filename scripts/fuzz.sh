@@ -65,9 +65,9 @@ command -v ninja >/dev/null && generator=(-G Ninja)
 if [ ! -f "$build/CMakeCache.txt" ]; then
   cmake -S "$root" -B "$build" "${generator[@]}" \
     -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DISOLA_FUZZ=ON
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DISOLA_FUZZ=ON -DISOLA_ACC_VERIFY=ON
 else
-  cmake "$build" -DISOLA_FUZZ=ON >/dev/null
+  cmake "$build" -DISOLA_FUZZ=ON -DISOLA_ACC_VERIFY=ON >/dev/null
 fi
 targets=(fuzz_decode_validate fuzz_run fuzz_exec)
 host_stages=0

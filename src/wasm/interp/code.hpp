@@ -56,6 +56,203 @@ namespace isola::interp {
   F(X, BrI32GeU) F(X, BrI32LtU) F(X, BrI32Ne) F(X, BrIf) F(X, BrUnless)
 #define ISOLA_IOP_ADD_IMM_THEN(X, name) X(AddImmThen##name, 3)
 
+// The accumulator. Most handlers leave the value they write to their destination (operand
+// word 0) in a register as well; those are the producers below. When an instruction reads a
+// slot that the instruction right before it just wrote, and no branch lands between the two,
+// the lowering gives it the accumulator variant <name>_A<k>: the same handler with operand
+// word k read from that register, so a value passes from one handler to the next without a
+// store and a reload through the frame (which is what limits dependency chains: the reload
+// waits on the store). The slot is written as well, so every other reader is unaffected.
+// Variants, as F(X, name, operand words, k):
+#define ISOLA_ACC_VARIANTS(F, X)                                                           \
+  F(X, I32Load, 3, 1) F(X, I64Load, 3, 1) F(X, I32Load8S, 3, 1) F(X, I32Load8U, 3, 1)      \
+  F(X, I32Load16S, 3, 1) F(X, I32Load16U, 3, 1) F(X, I64Load8S, 3, 1)                      \
+  F(X, I64Load8U, 3, 1) F(X, I64Load16S, 3, 1) F(X, I64Load16U, 3, 1)                      \
+  F(X, I64Load32S, 3, 1) F(X, I64Load32U, 3, 1) F(X, I32Store, 3, 0) F(X, I32Store, 3, 1)  \
+  F(X, I64Store, 3, 0) F(X, I64Store, 3, 1) F(X, I32Store8, 3, 0) F(X, I32Store8, 3, 1)    \
+  F(X, I32Store16, 3, 0) F(X, I32Store16, 3, 1) F(X, I64Store8, 3, 0)                      \
+  F(X, I64Store8, 3, 1) F(X, I64Store16, 3, 0) F(X, I64Store16, 3, 1)                      \
+  F(X, I64Store32, 3, 0) F(X, I64Store32, 3, 1) F(X, I32LoadAdd, 4, 1)                     \
+  F(X, I32LoadAdd, 4, 2) F(X, I64LoadAdd, 4, 1) F(X, I64LoadAdd, 4, 2)                     \
+  F(X, I32Load8UAdd, 4, 1) F(X, I32Load8UAdd, 4, 2) F(X, I32Load8SAdd, 4, 1)               \
+  F(X, I32Load8SAdd, 4, 2) F(X, I32Load16UAdd, 4, 1) F(X, I32Load16UAdd, 4, 2)             \
+  F(X, I32LoadAddImm, 4, 1) F(X, I64LoadAddImm, 4, 1) F(X, I32Load8UAddImm, 4, 1)          \
+  F(X, I32Load8SAddImm, 4, 1) F(X, I32Load16UAddImm, 4, 1) F(X, I32StoreAdd, 4, 0)         \
+  F(X, I32StoreAdd, 4, 1) F(X, I32StoreAdd, 4, 2) F(X, I64StoreAdd, 4, 0)                  \
+  F(X, I64StoreAdd, 4, 1) F(X, I64StoreAdd, 4, 2) F(X, I32Store8Add, 4, 0)                 \
+  F(X, I32Store8Add, 4, 1) F(X, I32Store8Add, 4, 2) F(X, I32StoreAddImm, 4, 0)             \
+  F(X, I32StoreAddImm, 4, 2) F(X, I64StoreAddImm, 4, 0) F(X, I64StoreAddImm, 4, 2)         \
+  F(X, I32Store8AddImm, 4, 0) F(X, I32Store8AddImm, 4, 2) F(X, I32LoadIdx, 5, 1)           \
+  F(X, I32LoadIdx, 5, 2) F(X, I64LoadIdx, 5, 1) F(X, I64LoadIdx, 5, 2)                     \
+  F(X, I32Load8UIdx, 5, 1) F(X, I32Load8UIdx, 5, 2) F(X, I32Load16UIdx, 5, 1)              \
+  F(X, I32Load16UIdx, 5, 2) F(X, I32StoreImmAdd, 4, 0) F(X, I32StoreImmAdd, 4, 1)          \
+  F(X, I32Store8ImmAdd, 4, 0) F(X, I32Store8ImmAdd, 4, 1) F(X, I32StoreImm, 3, 0)          \
+  F(X, I64StoreImm, 3, 0) F(X, I32Store8Imm, 3, 0) F(X, I32Store16Imm, 3, 0)               \
+  F(X, I32AddLoad, 4, 1) F(X, I32AddLoad, 4, 2) F(X, I64AddLoad, 4, 1)                     \
+  F(X, I64AddLoad, 4, 2) F(X, F32AddLoad, 4, 1) F(X, F32AddLoad, 4, 2)                     \
+  F(X, F32MulLoad, 4, 1) F(X, F32MulLoad, 4, 2) F(X, F64AddLoad, 4, 1)                     \
+  F(X, F64AddLoad, 4, 2) F(X, F64SubLoad, 4, 1) F(X, F64SubLoad, 4, 2)                     \
+  F(X, F64MulLoad, 4, 1) F(X, F64MulLoad, 4, 2) F(X, I32Eq, 3, 1) F(X, I32Eq, 3, 2)        \
+  F(X, I32Ne, 3, 1) F(X, I32Ne, 3, 2) F(X, I32LtS, 3, 1) F(X, I32LtS, 3, 2)                \
+  F(X, I32LtU, 3, 1) F(X, I32LtU, 3, 2) F(X, I32GtS, 3, 1) F(X, I32GtS, 3, 2)              \
+  F(X, I32GtU, 3, 1) F(X, I32GtU, 3, 2) F(X, I32LeS, 3, 1) F(X, I32LeS, 3, 2)              \
+  F(X, I32LeU, 3, 1) F(X, I32LeU, 3, 2) F(X, I32GeS, 3, 1) F(X, I32GeS, 3, 2)              \
+  F(X, I32GeU, 3, 1) F(X, I32GeU, 3, 2) F(X, I32Add, 3, 1) F(X, I32Add, 3, 2)              \
+  F(X, I32Sub, 3, 1) F(X, I32Sub, 3, 2) F(X, I32Mul, 3, 1) F(X, I32Mul, 3, 2)              \
+  F(X, I32And, 3, 1) F(X, I32And, 3, 2) F(X, I32Or, 3, 1) F(X, I32Or, 3, 2)                \
+  F(X, I32Xor, 3, 1) F(X, I32Xor, 3, 2) F(X, I32Shl, 3, 1) F(X, I32Shl, 3, 2)              \
+  F(X, I32ShrS, 3, 1) F(X, I32ShrS, 3, 2) F(X, I32ShrU, 3, 1) F(X, I32ShrU, 3, 2)          \
+  F(X, I32Rotl, 3, 1) F(X, I32Rotl, 3, 2) F(X, I32Rotr, 3, 1) F(X, I32Rotr, 3, 2)          \
+  F(X, I64Eq, 3, 1) F(X, I64Eq, 3, 2) F(X, I64Ne, 3, 1) F(X, I64Ne, 3, 2)                  \
+  F(X, I64LtS, 3, 1) F(X, I64LtS, 3, 2) F(X, I64LtU, 3, 1) F(X, I64LtU, 3, 2)              \
+  F(X, I64GtS, 3, 1) F(X, I64GtS, 3, 2) F(X, I64GtU, 3, 1) F(X, I64GtU, 3, 2)              \
+  F(X, I64LeS, 3, 1) F(X, I64LeS, 3, 2) F(X, I64LeU, 3, 1) F(X, I64LeU, 3, 2)              \
+  F(X, I64GeS, 3, 1) F(X, I64GeS, 3, 2) F(X, I64GeU, 3, 1) F(X, I64GeU, 3, 2)              \
+  F(X, I64Add, 3, 1) F(X, I64Add, 3, 2) F(X, I64Sub, 3, 1) F(X, I64Sub, 3, 2)              \
+  F(X, I64Mul, 3, 1) F(X, I64Mul, 3, 2) F(X, I64And, 3, 1) F(X, I64And, 3, 2)              \
+  F(X, I64Or, 3, 1) F(X, I64Or, 3, 2) F(X, I64Xor, 3, 1) F(X, I64Xor, 3, 2)                \
+  F(X, I64Shl, 3, 1) F(X, I64Shl, 3, 2) F(X, I64ShrS, 3, 1) F(X, I64ShrS, 3, 2)            \
+  F(X, I64ShrU, 3, 1) F(X, I64ShrU, 3, 2) F(X, I64Rotl, 3, 1) F(X, I64Rotl, 3, 2)          \
+  F(X, I64Rotr, 3, 1) F(X, I64Rotr, 3, 2) F(X, I32AddImm, 3, 1) F(X, I32MulImm, 3, 1)      \
+  F(X, I32AndImm, 3, 1) F(X, I32OrImm, 3, 1) F(X, I32XorImm, 3, 1) F(X, I32ShlImm, 3, 1)   \
+  F(X, I32ShrSImm, 3, 1) F(X, I32ShrUImm, 3, 1) F(X, I32EqImm, 3, 1) F(X, I32NeImm, 3, 1)  \
+  F(X, I32LtSImm, 3, 1) F(X, I32LtUImm, 3, 1) F(X, I32GtSImm, 3, 1) F(X, I32GtUImm, 3, 1)  \
+  F(X, I32LeSImm, 3, 1) F(X, I32LeUImm, 3, 1) F(X, I32GeSImm, 3, 1) F(X, I32GeUImm, 3, 1)  \
+  F(X, I64AddImm, 3, 1) F(X, I64AndImm, 3, 1) F(X, I64ShlImm, 3, 1)                        \
+  F(X, I64ShrSImm, 3, 1) F(X, I64ShrUImm, 3, 1) F(X, I64OrImm, 3, 1)                       \
+  F(X, I64XorImm, 3, 1) F(X, I64MulImm, 3, 1) F(X, I64RotlImm, 3, 1)                       \
+  F(X, I64RotrImm, 3, 1) F(X, I32RotlImm, 3, 1) F(X, I32RotrImm, 3, 1)                     \
+  F(X, I64EqImm, 3, 1) F(X, I64NeImm, 3, 1) F(X, I64LtSImm, 3, 1) F(X, I64LtUImm, 3, 1)    \
+  F(X, I64GtSImm, 3, 1) F(X, I64GtUImm, 3, 1) F(X, I64LeSImm, 3, 1) F(X, I64LeUImm, 3, 1)  \
+  F(X, I64GeSImm, 3, 1) F(X, I64GeUImm, 3, 1) F(X, I32Eqz, 2, 1) F(X, I32Clz, 2, 1)        \
+  F(X, I32Ctz, 2, 1) F(X, I32Popcnt, 2, 1) F(X, I64Eqz, 2, 1) F(X, I64Clz, 2, 1)           \
+  F(X, I64Ctz, 2, 1) F(X, I64Popcnt, 2, 1) F(X, I32XorShl, 4, 1) F(X, I32XorShl, 4, 2)     \
+  F(X, I32XorShrU, 4, 1) F(X, I32XorShrU, 4, 2) F(X, I32OrShl, 4, 1) F(X, I32OrShl, 4, 2)  \
+  F(X, I32OrShrU, 4, 1) F(X, I32OrShrU, 4, 2) F(X, I32AddShrU, 4, 1)                       \
+  F(X, I32AddShrU, 4, 2) F(X, I64XorShl, 4, 1) F(X, I64XorShl, 4, 2)                       \
+  F(X, I64XorShrU, 4, 1) F(X, I64XorShrU, 4, 2) F(X, I64OrShl, 4, 1) F(X, I64OrShl, 4, 2)  \
+  F(X, I64OrShrU, 4, 1) F(X, I64OrShrU, 4, 2) F(X, I64AddShl, 4, 1) F(X, I64AddShl, 4, 2)  \
+  F(X, I64AddShrU, 4, 1) F(X, I64AddShrU, 4, 2) F(X, I32XorRotl, 4, 1)                     \
+  F(X, I32XorRotl, 4, 2) F(X, I32XorRotr, 4, 1) F(X, I32XorRotr, 4, 2) F(X, F32Add, 3, 1)  \
+  F(X, F32Add, 3, 2) F(X, F32Sub, 3, 1) F(X, F32Sub, 3, 2) F(X, F32Mul, 3, 1)              \
+  F(X, F32Mul, 3, 2) F(X, F32Div, 3, 1) F(X, F32Div, 3, 2) F(X, F32Min, 3, 1)              \
+  F(X, F32Min, 3, 2) F(X, F32Max, 3, 1) F(X, F32Max, 3, 2) F(X, F32Copysign, 3, 1)         \
+  F(X, F32Copysign, 3, 2) F(X, F64Add, 3, 1) F(X, F64Add, 3, 2) F(X, F64Sub, 3, 1)         \
+  F(X, F64Sub, 3, 2) F(X, F64Mul, 3, 1) F(X, F64Mul, 3, 2) F(X, F64Div, 3, 1)              \
+  F(X, F64Div, 3, 2) F(X, F64Min, 3, 1) F(X, F64Min, 3, 2) F(X, F64Max, 3, 1)              \
+  F(X, F64Max, 3, 2) F(X, F64Copysign, 3, 1) F(X, F64Copysign, 3, 2) F(X, F32Eq, 3, 1)     \
+  F(X, F32Eq, 3, 2) F(X, F32Ne, 3, 1) F(X, F32Ne, 3, 2) F(X, F32Lt, 3, 1)                  \
+  F(X, F32Lt, 3, 2) F(X, F32Gt, 3, 1) F(X, F32Gt, 3, 2) F(X, F32Le, 3, 1)                  \
+  F(X, F32Le, 3, 2) F(X, F32Ge, 3, 1) F(X, F32Ge, 3, 2) F(X, F64Eq, 3, 1)                  \
+  F(X, F64Eq, 3, 2) F(X, F64Ne, 3, 1) F(X, F64Ne, 3, 2) F(X, F64Lt, 3, 1)                  \
+  F(X, F64Lt, 3, 2) F(X, F64Gt, 3, 1) F(X, F64Gt, 3, 2) F(X, F64Le, 3, 1)                  \
+  F(X, F64Le, 3, 2) F(X, F64Ge, 3, 1) F(X, F64Ge, 3, 2) F(X, F32Abs, 2, 1)                 \
+  F(X, F32Neg, 2, 1) F(X, F32Ceil, 2, 1) F(X, F32Floor, 2, 1) F(X, F32Trunc, 2, 1)         \
+  F(X, F32Nearest, 2, 1) F(X, F32Sqrt, 2, 1) F(X, F64Abs, 2, 1) F(X, F64Neg, 2, 1)         \
+  F(X, F64Ceil, 2, 1) F(X, F64Floor, 2, 1) F(X, F64Trunc, 2, 1) F(X, F64Nearest, 2, 1)     \
+  F(X, F64Sqrt, 2, 1) F(X, F32AddImm, 3, 1) F(X, F32SubImm, 3, 1) F(X, F32MulImm, 3, 1)    \
+  F(X, F32DivImm, 3, 1) F(X, F64AddImm, 4, 1) F(X, F64SubImm, 4, 1) F(X, F64MulImm, 4, 1)  \
+  F(X, F64DivImm, 4, 1) F(X, F64AddMul, 4, 1) F(X, F64AddMul, 4, 2) F(X, F64AddMul, 4, 3)  \
+  F(X, F64MulAdd, 4, 1) F(X, F64MulAdd, 4, 2) F(X, F64MulAdd, 4, 3) F(X, F64SubMul, 4, 1)  \
+  F(X, F64SubMul, 4, 2) F(X, F64SubMul, 4, 3) F(X, F64MulSub, 4, 1) F(X, F64MulSub, 4, 2)  \
+  F(X, F64MulSub, 4, 3) F(X, F64MulMulR, 4, 1) F(X, F64MulMulR, 4, 2)                      \
+  F(X, F64MulMulR, 4, 3) F(X, F64MulMulL, 4, 1) F(X, F64MulMulL, 4, 2)                     \
+  F(X, F64MulMulL, 4, 3) F(X, I32TruncF32S, 2, 1) F(X, I32TruncF32U, 2, 1)                 \
+  F(X, I32TruncF64S, 2, 1) F(X, I32TruncF64U, 2, 1) F(X, I64TruncF32S, 2, 1)               \
+  F(X, I64TruncF32U, 2, 1) F(X, I64TruncF64S, 2, 1) F(X, I64TruncF64U, 2, 1)               \
+  F(X, I32TruncSatF32S, 2, 1) F(X, I32TruncSatF32U, 2, 1) F(X, I32TruncSatF64S, 2, 1)      \
+  F(X, I32TruncSatF64U, 2, 1) F(X, I64TruncSatF32S, 2, 1) F(X, I64TruncSatF32U, 2, 1)      \
+  F(X, I64TruncSatF64S, 2, 1) F(X, I64TruncSatF64U, 2, 1) F(X, BrI32Eq, 3, 0)              \
+  F(X, BrI32Eq, 3, 1) F(X, BrI32Ne, 3, 0) F(X, BrI32Ne, 3, 1) F(X, BrI32LtS, 3, 0)         \
+  F(X, BrI32LtS, 3, 1) F(X, BrI32LtU, 3, 0) F(X, BrI32LtU, 3, 1) F(X, BrI32GtS, 3, 0)      \
+  F(X, BrI32GtS, 3, 1) F(X, BrI32GtU, 3, 0) F(X, BrI32GtU, 3, 1) F(X, BrI32LeS, 3, 0)      \
+  F(X, BrI32LeS, 3, 1) F(X, BrI32LeU, 3, 0) F(X, BrI32LeU, 3, 1) F(X, BrI32GeS, 3, 0)      \
+  F(X, BrI32GeS, 3, 1) F(X, BrI32GeU, 3, 0) F(X, BrI32GeU, 3, 1) F(X, BrI64Eq, 3, 0)       \
+  F(X, BrI64Eq, 3, 1) F(X, BrI64Ne, 3, 0) F(X, BrI64Ne, 3, 1) F(X, BrI64LtS, 3, 0)         \
+  F(X, BrI64LtS, 3, 1) F(X, BrI64LtU, 3, 0) F(X, BrI64LtU, 3, 1) F(X, BrI64GtS, 3, 0)      \
+  F(X, BrI64GtS, 3, 1) F(X, BrI64GtU, 3, 0) F(X, BrI64GtU, 3, 1) F(X, BrI64LeS, 3, 0)      \
+  F(X, BrI64LeS, 3, 1) F(X, BrI64LeU, 3, 0) F(X, BrI64LeU, 3, 1) F(X, BrI64GeS, 3, 0)      \
+  F(X, BrI64GeS, 3, 1) F(X, BrI64GeU, 3, 0) F(X, BrI64GeU, 3, 1) F(X, LoopBrI32Eq, 4, 0)   \
+  F(X, LoopBrI32Eq, 4, 1) F(X, LoopBrI32Ne, 4, 0) F(X, LoopBrI32Ne, 4, 1)                  \
+  F(X, LoopBrI32LtS, 4, 0) F(X, LoopBrI32LtS, 4, 1) F(X, LoopBrI32LtU, 4, 0)               \
+  F(X, LoopBrI32LtU, 4, 1) F(X, LoopBrI32GtS, 4, 0) F(X, LoopBrI32GtS, 4, 1)               \
+  F(X, LoopBrI32GtU, 4, 0) F(X, LoopBrI32GtU, 4, 1) F(X, LoopBrI32LeS, 4, 0)               \
+  F(X, LoopBrI32LeS, 4, 1) F(X, LoopBrI32LeU, 4, 0) F(X, LoopBrI32LeU, 4, 1)               \
+  F(X, LoopBrI32GeS, 4, 0) F(X, LoopBrI32GeS, 4, 1) F(X, LoopBrI32GeU, 4, 0)               \
+  F(X, LoopBrI32GeU, 4, 1) F(X, LoopBrI64Eq, 4, 0) F(X, LoopBrI64Eq, 4, 1)                 \
+  F(X, LoopBrI64Ne, 4, 0) F(X, LoopBrI64Ne, 4, 1) F(X, LoopBrI64LtS, 4, 0)                 \
+  F(X, LoopBrI64LtS, 4, 1) F(X, LoopBrI64LtU, 4, 0) F(X, LoopBrI64LtU, 4, 1)               \
+  F(X, LoopBrI64GtS, 4, 0) F(X, LoopBrI64GtS, 4, 1) F(X, LoopBrI64GtU, 4, 0)               \
+  F(X, LoopBrI64GtU, 4, 1) F(X, LoopBrI64LeS, 4, 0) F(X, LoopBrI64LeS, 4, 1)               \
+  F(X, LoopBrI64LeU, 4, 0) F(X, LoopBrI64LeU, 4, 1) F(X, LoopBrI64GeS, 4, 0)               \
+  F(X, LoopBrI64GeS, 4, 1) F(X, LoopBrI64GeU, 4, 0) F(X, LoopBrI64GeU, 4, 1)               \
+  F(X, BrI32EqImm, 3, 0) F(X, BrI32NeImm, 3, 0) F(X, BrI32LtSImm, 3, 0)                    \
+  F(X, BrI32LtUImm, 3, 0) F(X, BrI32GtSImm, 3, 0) F(X, BrI32GtUImm, 3, 0)                  \
+  F(X, BrI32LeSImm, 3, 0) F(X, BrI32LeUImm, 3, 0) F(X, BrI32GeSImm, 3, 0)                  \
+  F(X, BrI32GeUImm, 3, 0) F(X, BrI64EqImm, 3, 0) F(X, BrI64NeImm, 3, 0)                    \
+  F(X, BrI64LtSImm, 3, 0) F(X, BrI64LtUImm, 3, 0) F(X, BrI64GtSImm, 3, 0)                  \
+  F(X, BrI64GtUImm, 3, 0) F(X, BrI64LeSImm, 3, 0) F(X, BrI64LeUImm, 3, 0)                  \
+  F(X, BrI64GeSImm, 3, 0) F(X, BrI64GeUImm, 3, 0) F(X, LoopBrI32EqImm, 4, 0)               \
+  F(X, LoopBrI32NeImm, 4, 0) F(X, LoopBrI32LtSImm, 4, 0) F(X, LoopBrI32LtUImm, 4, 0)       \
+  F(X, LoopBrI32GtSImm, 4, 0) F(X, LoopBrI32GtUImm, 4, 0) F(X, LoopBrI32LeSImm, 4, 0)      \
+  F(X, LoopBrI32LeUImm, 4, 0) F(X, LoopBrI32GeSImm, 4, 0) F(X, LoopBrI32GeUImm, 4, 0)      \
+  F(X, LoopBrI64EqImm, 4, 0) F(X, LoopBrI64NeImm, 4, 0) F(X, LoopBrI64LtSImm, 4, 0)        \
+  F(X, LoopBrI64LtUImm, 4, 0) F(X, LoopBrI64GtSImm, 4, 0) F(X, LoopBrI64GtUImm, 4, 0)      \
+  F(X, LoopBrI64LeSImm, 4, 0) F(X, LoopBrI64LeUImm, 4, 0) F(X, LoopBrI64GeSImm, 4, 0)      \
+  F(X, LoopBrI64GeUImm, 4, 0) F(X, BrIf, 2, 0) F(X, LoopBrIf, 3, 0) F(X, BrUnless, 2, 0)   \
+  F(X, LoopBrUnless, 3, 0) F(X, BrI64Eqz, 2, 0) F(X, LoopBrI64Eqz, 3, 0)                   \
+  F(X, BrI64Nez, 2, 0) F(X, LoopBrI64Nez, 3, 0) F(X, BrTable, 2, 0) F(X, Copy, 2, 1)       \
+  F(X, GlobalSet, 2, 1) F(X, I32WrapI64, 2, 1) F(X, I64ExtendI32S, 2, 1)                   \
+  F(X, I64ExtendI32U, 2, 1) F(X, RefIsNull, 2, 1) F(X, Select, 4, 1) F(X, Select, 4, 2)    \
+  F(X, Select, 4, 3) F(X, I32Add3, 4, 1) F(X, I32Add3, 4, 2) F(X, I32Add3, 4, 3)           \
+  F(X, I32AddShl, 4, 1) F(X, I32AddShl, 4, 2) F(X, F64AddLoadStore, 5, 0)
+#define ISOLA_IOP_ACC(X, name, n, k) X(name##_A##k, n)
+
+// The operations whose handler ends by writing operand word 0 through PUT32/PUT64/PUTF (which
+// set the accumulator) and writes no other slot: what they wrote is in the accumulator when
+// the next instruction starts. (Builds with -DISOLA_ACC_VERIFY check this on every read.)
+#define ISOLA_ACC_PRODUCERS(F)                                                             \
+  F(I32Load) F(I64Load) F(I32Load8S) F(I32Load8U) F(I32Load16S) F(I32Load16U)              \
+  F(I64Load8S) F(I64Load8U) F(I64Load16S) F(I64Load16U) F(I64Load32S) F(I64Load32U)        \
+  F(I32LoadAdd) F(I64LoadAdd) F(I32Load8UAdd) F(I32Load8SAdd) F(I32Load16UAdd)             \
+  F(I32LoadAddImm) F(I64LoadAddImm) F(I32Load8UAddImm) F(I32Load8SAddImm)                  \
+  F(I32Load16UAddImm) F(I32LoadIdx) F(I64LoadIdx) F(I32Load8UIdx) F(I32Load16UIdx)         \
+  F(I32AddLoad) F(I64AddLoad) F(F32AddLoad) F(F32MulLoad) F(F64AddLoad) F(F64SubLoad)      \
+  F(F64MulLoad) F(I32Eq) F(I32Ne) F(I32LtS) F(I32LtU) F(I32GtS) F(I32GtU) F(I32LeS)        \
+  F(I32LeU) F(I32GeS) F(I32GeU) F(I32Add) F(I32Sub) F(I32Mul) F(I32And) F(I32Or)           \
+  F(I32Xor) F(I32Shl) F(I32ShrS) F(I32ShrU) F(I32Rotl) F(I32Rotr) F(I64Eq) F(I64Ne)        \
+  F(I64LtS) F(I64LtU) F(I64GtS) F(I64GtU) F(I64LeS) F(I64LeU) F(I64GeS) F(I64GeU)          \
+  F(I64Add) F(I64Sub) F(I64Mul) F(I64And) F(I64Or) F(I64Xor) F(I64Shl) F(I64ShrS)          \
+  F(I64ShrU) F(I64Rotl) F(I64Rotr) F(I32AddImm) F(I32MulImm) F(I32AndImm) F(I32OrImm)      \
+  F(I32XorImm) F(I32ShlImm) F(I32ShrSImm) F(I32ShrUImm) F(I32EqImm) F(I32NeImm)            \
+  F(I32LtSImm) F(I32LtUImm) F(I32GtSImm) F(I32GtUImm) F(I32LeSImm) F(I32LeUImm)            \
+  F(I32GeSImm) F(I32GeUImm) F(I64AddImm) F(I64AndImm) F(I64ShlImm) F(I64ShrSImm)           \
+  F(I64ShrUImm) F(I64OrImm) F(I64XorImm) F(I64MulImm) F(I64RotlImm) F(I64RotrImm)          \
+  F(I32RotlImm) F(I32RotrImm) F(I64EqImm) F(I64NeImm) F(I64LtSImm) F(I64LtUImm)            \
+  F(I64GtSImm) F(I64GtUImm) F(I64LeSImm) F(I64LeUImm) F(I64GeSImm) F(I64GeUImm) F(I32Eqz)  \
+  F(I32Clz) F(I32Ctz) F(I32Popcnt) F(I64Eqz) F(I64Clz) F(I64Ctz) F(I64Popcnt)              \
+  F(I32XorShl) F(I32XorShrU) F(I32OrShl) F(I32OrShrU) F(I32AddShrU) F(I64XorShl)           \
+  F(I64XorShrU) F(I64OrShl) F(I64OrShrU) F(I64AddShl) F(I64AddShrU) F(I32XorRotl)          \
+  F(I32XorRotr) F(F32Add) F(F32Sub) F(F32Mul) F(F32Div) F(F32Min) F(F32Max)                \
+  F(F32Copysign) F(F64Add) F(F64Sub) F(F64Mul) F(F64Div) F(F64Min) F(F64Max)               \
+  F(F64Copysign) F(F32Eq) F(F32Ne) F(F32Lt) F(F32Gt) F(F32Le) F(F32Ge) F(F64Eq) F(F64Ne)   \
+  F(F64Lt) F(F64Gt) F(F64Le) F(F64Ge) F(F32Abs) F(F32Neg) F(F32Ceil) F(F32Floor)           \
+  F(F32Trunc) F(F32Nearest) F(F32Sqrt) F(F64Abs) F(F64Neg) F(F64Ceil) F(F64Floor)          \
+  F(F64Trunc) F(F64Nearest) F(F64Sqrt) F(F32AddImm) F(F32SubImm) F(F32MulImm)              \
+  F(F32DivImm) F(F64AddImm) F(F64SubImm) F(F64MulImm) F(F64DivImm) F(F64AddMul)            \
+  F(F64MulAdd) F(F64SubMul) F(F64MulSub) F(F64MulMulR) F(F64MulMulL) F(I32TruncF32S)       \
+  F(I32TruncF32U) F(I32TruncF64S) F(I32TruncF64U) F(I64TruncF32S) F(I64TruncF32U)          \
+  F(I64TruncF64S) F(I64TruncF64U) F(I32TruncSatF32S) F(I32TruncSatF32U)                    \
+  F(I32TruncSatF64S) F(I32TruncSatF64U) F(I64TruncSatF32S) F(I64TruncSatF32U)              \
+  F(I64TruncSatF64S) F(I64TruncSatF64U) F(Copy) F(Const32) F(Const64) F(Select)            \
+  F(GlobalGet) F(MemorySize) F(MemoryGrow) F(TableSize) F(TableGrow) F(RefIsNull)          \
+  F(I32DivS) F(I32DivU) F(I32RemS) F(I32RemU) F(I64DivS) F(I64DivU) F(I64RemS) F(I64RemU)  \
+  F(I32Add3) F(I32AddShl) F(I32WrapI64) F(I64ExtendI32S) F(I64ExtendI32U)                  \
+  F(F32ConvertI32S) F(F32ConvertI32U) F(F32ConvertI64S) F(F32ConvertI64U) F(F32DemoteF64)  \
+  F(F64ConvertI32S) F(F64ConvertI32U) F(F64ConvertI64S) F(F64ConvertI64U)                  \
+  F(F64PromoteF32) F(I32Extend8S) F(I32Extend16S) F(I64Extend8S) F(I64Extend16S)           \
+  F(I64Extend32S)
+
 // X(name, operand words). Operand layouts: d = destination slot, a/b/c = source slots,
 // imm = 32-bit immediate, lo/hi = 64-bit immediate, t = branch offset, off = memarg offset,
 // cost = fuel charged per loop iteration.
@@ -158,7 +355,8 @@ namespace isola::interp {
   X(I64Extend16S, 2) X(I64Extend32S, 2)                                                    \
   X(I32TruncSatF32S, 2) X(I32TruncSatF32U, 2) X(I32TruncSatF64S, 2)                        \
   X(I32TruncSatF64U, 2) X(I64TruncSatF32S, 2) X(I64TruncSatF32U, 2)                        \
-  X(I64TruncSatF64S, 2) X(I64TruncSatF64U, 2)
+  X(I64TruncSatF64S, 2) X(I64TruncSatF64U, 2)                                              \
+  ISOLA_ACC_VARIANTS(ISOLA_IOP_ACC, X)
 
 enum class IOp : uint16_t {
 #define ISOLA_IOP_ENUM(name, n) name,

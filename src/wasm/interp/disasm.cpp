@@ -41,7 +41,8 @@ std::string disassemble(const Code& code) {
     }
     size_t op = it->second;
     uint32_t nw = widths[op];
-    if (static_cast<IOp>(op) == IOp::BrTable) nw = 2 + w[pc + kHandlerWords + 1] + 1;
+    if (static_cast<IOp>(op) == IOp::BrTable || static_cast<IOp>(op) == IOp::BrTable_A0)
+      nw = 2 + w[pc + kHandlerWords + 1] + 1;
     std::snprintf(buf, sizeof buf, "%6zu: %-16s", pc, names[op]);
     out += buf;
     for (uint32_t k = 0; k < nw && pc + kHandlerWords + k < n; ++k) {

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <bit>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -37,6 +38,20 @@ inline float f32_of(uint64_t s) { return std::bit_cast<float>(static_cast<uint32
 inline double f64_of(uint64_t s) { return std::bit_cast<double>(s); }
 inline uint64_t bits_of(float f) { return std::bit_cast<uint32_t>(f); }
 inline uint64_t bits_of(double d) { return std::bit_cast<uint64_t>(d); }
+
+#ifdef ISOLA_ACC_VERIFY
+// An accumulator read (interp_loop.inc, RD) whose register disagrees with the slot it stands
+// for: the lowering chose a variant where the value before it did not come from a producer.
+[[noreturn]] inline void acc_mismatch(uint64_t acc, uint64_t slot) {
+  std::fprintf(stderr, "isola: interpreter accumulator %#llx differs from its slot %#llx\n",
+               static_cast<unsigned long long>(acc), static_cast<unsigned long long>(slot));
+  std::abort();
+}
+inline uint64_t acc_verified(uint64_t acc, uint64_t slot) {
+  if (acc != slot) acc_mismatch(acc, slot);
+  return acc;
+}
+#endif
 
 #ifdef ISOLA_OP_STATS
 // Development aid (cmake -DCMAKE_CXX_FLAGS=-DISOLA_OP_STATS): counts executed operations

@@ -11,7 +11,9 @@
 //  - `local.set x` after an instruction that produced the top value rewrites that
 //    instruction's destination to x (no copy);
 //  - a compare followed by `br_if` / `if` becomes one compare-and-branch instruction;
-//  - integer ops with a constant right operand use immediate forms.
+//  - integer ops with a constant right operand use immediate forms;
+//  - once the code is complete, an instruction reading the value its predecessor just wrote
+//    takes the variant that reads it from the accumulator register (forward_accumulator).
 //
 // Branches back to a loop's head take their Loop* forms, which carry the iteration's fuel
 // cost and are where the interpreter checks for stop requests (see code.hpp).
@@ -62,6 +64,53 @@ struct Last {
   IOp op = IOp::Unreachable;
   uint32_t a = 0, b = 0;  // compare operands (b is an immediate for *Imm forms)
   uint32_t c = 0;         // I32AddShl: the shift amount
+};
+
+// Accumulator forwarding (code.hpp, ISOLA_ACC_VARIANTS): for each handler address, whether
+// it is a producer and which variant reads each operand word from the accumulator. Built once
+// per memory mode; looked up by address, since the code holds handler addresses.
+class AccIndex {
+ public:
+  struct Info {
+    bool producer = false;
+    IOp variant[4] = {IOp::Count, IOp::Count, IOp::Count, IOp::Count};  // reads word k from acc
+  };
+  static const AccIndex& get(bool bounds_checks) {
+    static const AccIndex indexes[2] = {AccIndex(false), AccIndex(true)};
+    return indexes[bounds_checks ? 1 : 0];
+  }
+  // The entry for handler h, or nullptr. Lowering looks up every instruction it emits, so
+  // the keys sit in their own small array.
+  const Info* find(const void* h) const {
+    for (size_t i = hash(h);; i = (i + 1) & (kSize - 1)) {
+      if (keys_[i] == h) return &infos_[i];
+      if (!keys_[i]) return nullptr;
+    }
+  }
+
+ private:
+  static constexpr size_t kSize = 2048;  // a power of two, over twice the entries
+  static size_t hash(const void* h) {
+    return static_cast<size_t>((reinterpret_cast<uintptr_t>(h) * 0x9E3779B97F4A7C15ull) >> 40) & (kSize - 1);
+  }
+  Info& slot(const void* h) {
+    size_t i = hash(h);
+    while (keys_[i] && keys_[i] != h) i = (i + 1) & (kSize - 1);
+    keys_[i] = h;
+    return infos_[i];
+  }
+  explicit AccIndex(bool bounds_checks) : keys_(kSize), infos_(kSize) {
+    const void* const* t = handler_table(bounds_checks);
+    auto h = [t](IOp o) { return t[static_cast<size_t>(o)]; };
+#define ISOLA_ACC_PRODUCER(name) slot(h(IOp::name)).producer = true;
+    ISOLA_ACC_PRODUCERS(ISOLA_ACC_PRODUCER)
+#undef ISOLA_ACC_PRODUCER
+#define ISOLA_ACC_VARIANT(X, name, n, k) slot(h(IOp::name)).variant[k] = IOp::name##_A##k;
+    ISOLA_ACC_VARIANTS(ISOLA_ACC_VARIANT, _)
+#undef ISOLA_ACC_VARIANT
+  }
+  std::vector<const void*> keys_;
+  std::vector<Info> infos_;
 };
 
 class Lowerer {
@@ -316,8 +365,46 @@ class Lowerer {
         }
     }
   }
-  void bind(const std::pair<uint32_t, uint32_t>& p) {
+  // Marks the current position as a branch target (or a block's start, conservatively).
+  void label_here() {
     last_label_ = pos();
+    if (sc_.labels.empty() || sc_.labels.back() != pos()) sc_.labels.push_back(pos());
+  }
+  // Once the code is complete: an instruction that reads the slot its predecessor (a
+  // producer) just wrote takes the accumulator variant for that operand (code.hpp), unless a
+  // branch can land on it, in which case the predecessor may not have run. Instructions the
+  // AddImmThen and IncLoop forms jump into directly keep their plain handlers, since those
+  // forms are not producers.
+  void forward_accumulator() {
+    const AccIndex& index = AccIndex::get(md_.bounds_checks);
+    const auto& offs = code_->offsets;
+    const std::vector<uint32_t>& labels = sc_.labels;
+    size_t next_label = 0;
+    const AccIndex::Info* prev = nullptr;
+    uint32_t prev_at = 0;
+    for (size_t i = 0; i < offs.size(); ++i) {
+      const uint32_t at = offs[i].first;
+      const void* h;
+      std::memcpy(&h, &code_->words[at], sizeof h);
+      const AccIndex::Info* cur = index.find(h);
+      while (next_label < labels.size() && labels[next_label] < at) ++next_label;
+      const bool target = next_label < labels.size() && labels[next_label] == at;
+      if (cur && prev && prev->producer && !target) {
+        const uint32_t written = code_->words[prev_at + kHandlerWords];
+        for (uint32_t k = 0; k < 4; ++k) {
+          if (cur->variant[k] != IOp::Count && code_->words[at + kHandlerWords + k] == written) {
+            h = handlers_[static_cast<size_t>(cur->variant[k])];
+            std::memcpy(&code_->words[at], &h, sizeof h);
+            break;
+          }
+        }
+      }
+      prev = cur;
+      prev_at = at;
+    }
+  }
+  void bind(const std::pair<uint32_t, uint32_t>& p) {
+    label_here();
     code_->words[p.second] = static_cast<uint32_t>(static_cast<int32_t>(pos()) - static_cast<int32_t>(p.first));
   }
   // Copies the top `n` values into the slots at heights [base, base+n).
@@ -715,6 +802,7 @@ class Lowerer {
     std::vector<Patch> patches;
     std::vector<uint32_t> depths;
     std::vector<std::pair<uint32_t, uint32_t>> pads;
+    std::vector<uint32_t> labels;  // branch targets, ascending (label_here)
   };
   // One Lowerer at a time per thread: lowering runs no guest code, so it never nests.
   static Scratch& scratch() {
@@ -723,6 +811,7 @@ class Lowerer {
     s.local_refs.clear();
     s.ctrls.clear();
     s.patches.clear();
+    s.labels.clear();
     return s;
   }
   void add_patch(Ctrl& c, uint32_t start, uint32_t w) {
@@ -908,6 +997,7 @@ std::unique_ptr<Code> Lowerer::run() {
   code_->frame_slots = nlocals_ + max_height_ + 1;
   code_->entry_cost = std::max<uint32_t>(1, ninstr_ - in_loops_);
   step_into_successors();
+  forward_accumulator();
   return std::move(code_);
 }
 
@@ -987,7 +1077,7 @@ bool Lowerer::instruction(Reader& r, uint8_t o) {
       c.loop_start = pos();
       c.loop_instr = cur_;
       if (o == op::Loop) ++loop_nest_;
-      last_label_ = pos();
+      label_here();
       last_.valid = false;  // a label: nothing before it may be rewritten
       ctrls_.push_back(std::move(c));
       return true;
