@@ -372,9 +372,9 @@ class Lowerer {
   }
   // Once the code is complete: an instruction that reads the slot its predecessor (a
   // producer) just wrote takes the accumulator variant for that operand (code.hpp), unless a
-  // branch can land on it, in which case the predecessor may not have run. Instructions the
-  // AddImmThen and IncLoop forms jump into directly keep their plain handlers, since those
-  // forms are not producers.
+  // branch can land on it, in which case the predecessor may not have run. Runs before
+  // step_into_successors, which then leaves such pairs alone; the AddImmThen and IncLoop
+  // forms jump into their successor's plain handler and are not producers.
   void forward_accumulator() {
     const AccIndex& index = AccIndex::get(md_.bounds_checks);
     const auto& offs = code_->offsets;
@@ -996,8 +996,8 @@ std::unique_ptr<Code> Lowerer::run() {
   }
   code_->frame_slots = nlocals_ + max_height_ + 1;
   code_->entry_cost = std::max<uint32_t>(1, ninstr_ - in_loops_);
-  step_into_successors();
   forward_accumulator();
+  step_into_successors();
   return std::move(code_);
 }
 

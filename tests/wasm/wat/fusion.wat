@@ -173,11 +173,12 @@
         (local.set 0 (i32.add (local.get 0) (i32.const -3)))
         (br $l)))
     (local.get 1))
-  ;; a pointer step followed by a load through it: AddImmThenI32Load
+  ;; a pointer step followed by a load that does not read the new pointer: AddImmThenI32Load
+  ;; (a load through it reads the pointer from the accumulator instead; accumulator.wat)
   (func (export "add_then_load") (param i32) (result i32)
     (local i32)
     (local.set 1 (i32.add (local.get 0) (i32.const 4)))
-    (i32.load (local.get 1)))
+    (i32.load offset=4 (local.get 0)))
 ;; f64 arithmetic with a product just computed (44-49), in every operand position
   (func (export "f64_mul_add") (param f64 f64 f64) (result f64)
     (f64.add (f64.mul (local.get 0) (local.get 1)) (local.get 2)))
