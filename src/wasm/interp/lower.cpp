@@ -73,6 +73,7 @@ class AccIndex {
  public:
   struct Info {
     bool producer = false;
+    bool transparent = false;  // leaves slots and the accumulator as they are
     IOp variant[4] = {IOp::Count, IOp::Count, IOp::Count, IOp::Count};  // reads word k from acc
   };
   static const AccIndex& get(bool bounds_checks) {
@@ -105,6 +106,9 @@ class AccIndex {
 #define ISOLA_ACC_PRODUCER(name) slot(h(IOp::name)).producer = true;
     ISOLA_ACC_PRODUCERS(ISOLA_ACC_PRODUCER)
 #undef ISOLA_ACC_PRODUCER
+#define ISOLA_ACC_TRANSPARENT_OP(name) slot(h(IOp::name)).transparent = true;
+    ISOLA_ACC_TRANSPARENT(ISOLA_ACC_TRANSPARENT_OP)
+#undef ISOLA_ACC_TRANSPARENT_OP
 #define ISOLA_ACC_VARIANT(X, name, n, k) slot(h(IOp::name)).variant[k] = IOp::name##_A##k;
     ISOLA_ACC_VARIANTS(ISOLA_ACC_VARIANT, _)
 #undef ISOLA_ACC_VARIANT
@@ -370,9 +374,10 @@ class Lowerer {
     last_label_ = pos();
     if (sc_.labels.empty() || sc_.labels.back() != pos()) sc_.labels.push_back(pos());
   }
-  // Once the code is complete: an instruction that reads the slot its predecessor (a
-  // producer) just wrote takes the accumulator variant for that operand (code.hpp), unless a
-  // branch can land on it, in which case the predecessor may not have run. Runs before
+  // Once the code is complete: an instruction that reads the slot a producer just wrote
+  // takes the accumulator variant for that operand (code.hpp), when only transparent
+  // instructions (stores, untaken branches) lie between the two and no branch can land on
+  // it or on them, in which case the producer may not have run last. Runs before
   // step_into_successors, which then leaves such pairs alone; the AddImmThen and IncLoop
   // forms jump into their successor's plain handler and are not producers.
   void forward_accumulator() {
@@ -380,27 +385,30 @@ class Lowerer {
     const auto& offs = code_->offsets;
     const std::vector<uint32_t>& labels = sc_.labels;
     size_t next_label = 0;
-    const AccIndex::Info* prev = nullptr;
-    uint32_t prev_at = 0;
+    constexpr uint32_t kNone = UINT32_MAX;
+    uint32_t in_acc = kNone;  // the slot whose value the accumulator holds here, if known
     for (size_t i = 0; i < offs.size(); ++i) {
       const uint32_t at = offs[i].first;
       const void* h;
       std::memcpy(&h, &code_->words[at], sizeof h);
       const AccIndex::Info* cur = index.find(h);
       while (next_label < labels.size() && labels[next_label] < at) ++next_label;
-      const bool target = next_label < labels.size() && labels[next_label] == at;
-      if (cur && prev && prev->producer && !target) {
-        const uint32_t written = code_->words[prev_at + kHandlerWords];
+      if (next_label < labels.size() && labels[next_label] == at) in_acc = kNone;
+      if (!cur) {
+        in_acc = kNone;
+        continue;
+      }
+      if (in_acc != kNone) {
         for (uint32_t k = 0; k < 4; ++k) {
-          if (cur->variant[k] != IOp::Count && code_->words[at + kHandlerWords + k] == written) {
+          if (cur->variant[k] != IOp::Count && code_->words[at + kHandlerWords + k] == in_acc) {
             h = handlers_[static_cast<size_t>(cur->variant[k])];
             std::memcpy(&code_->words[at], &h, sizeof h);
             break;
           }
         }
       }
-      prev = cur;
-      prev_at = at;
+      if (cur->producer) in_acc = code_->words[at + kHandlerWords];
+      else if (!cur->transparent) in_acc = kNone;
     }
   }
   void bind(const std::pair<uint32_t, uint32_t>& p) {

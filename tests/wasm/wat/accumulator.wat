@@ -81,4 +81,11 @@
     (local.set 1 (i32.add (local.get 0) (i32.const 1)))
     (drop (call $seven))
     (i32.add (local.get 1) (i32.const 0x100)))
+
+  ;; 12: a product, a store, then the product used: the store leaves the accumulator alone.
+  (func (export "across_store") (param i32 i32) (result i32)
+    (local i32)
+    (local.set 2 (i32.mul (local.get 0) (local.get 1)))
+    (i32.store offset=64 (local.get 1) (local.get 0))
+    (i32.add (local.get 2) (i32.load offset=64 (local.get 1))))
 )
