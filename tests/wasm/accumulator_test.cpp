@@ -75,6 +75,7 @@ TEST_P(AccumulatorTest, ReadsOfTheValueJustWrittenTakeTheVariants) {
   EXPECT_TRUE(has(8, "BrTable_A0")) << module_->disassemble(8);     // a dispatch
   EXPECT_TRUE(has(9, "I32Mul_A1") || has(9, "I32Mul_A2")) << module_->disassemble(9);  // x * x
   EXPECT_TRUE(has(12, "I32AddLoad_A1")) << module_->disassemble(12); // past a store
+  EXPECT_TRUE(has(13, "I32AddImm2") && has(13, "I32AddLoad_A2")) << module_->disassemble(13);
 }
 
 TEST_P(AccumulatorTest, NoVariantWhereABranchLandsOrACallReturns) {
@@ -112,6 +113,7 @@ TEST_P(AccumulatorTest, ResultsAreThoseOfTheSlots) {
   EXPECT_EQ(u32("square_of_sum", {I(3), I(4)}), 49u);
   EXPECT_EQ(u32("call_between", {I(5)}), 0x106u);
   EXPECT_EQ(u32("across_store", {I(6), I(7)}), 48u);
+  EXPECT_EQ(u32("two_steps_then_load", {I(9), I(12)}), 10u + 0x04030201u);  // the bytes at 16
 }
 
 INSTANTIATE_TEST_SUITE_P(MemoryModes, AccumulatorTest,

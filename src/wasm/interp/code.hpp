@@ -157,6 +157,10 @@ namespace isola::interp {
   F(F64PromoteF32) F(I32Extend8S) F(I32Extend16S) F(I64Extend8S) F(I64Extend16S)           \
   F(I64Extend32S)
 
+// Producers whose value in the accumulator is the one they wrote last, to operand word k
+// (two writes in order), as F(name, k).
+#define ISOLA_ACC_PRODUCERS_AT(F) F(I32AddImm2, 3) F(Copy2, 2)
+
 // The operations that write no slot and leave the accumulator alone when execution goes on
 // to the next instruction (stores, and conditional branches when not taken): the value a
 // producer left there is still good after them.

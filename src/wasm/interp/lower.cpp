@@ -72,7 +72,7 @@ struct Last {
 class AccIndex {
  public:
   struct Info {
-    bool producer = false;
+    int8_t produces = -1;      // the operand word whose slot it leaves in the accumulator
     bool transparent = false;  // leaves slots and the accumulator as they are
     IOp variant[4] = {IOp::Count, IOp::Count, IOp::Count, IOp::Count};  // reads word k from acc
   };
@@ -103,9 +103,12 @@ class AccIndex {
   explicit AccIndex(bool bounds_checks) : keys_(kSize), infos_(kSize) {
     const void* const* t = handler_table(bounds_checks);
     auto h = [t](IOp o) { return t[static_cast<size_t>(o)]; };
-#define ISOLA_ACC_PRODUCER(name) slot(h(IOp::name)).producer = true;
+#define ISOLA_ACC_PRODUCER(name) slot(h(IOp::name)).produces = 0;
     ISOLA_ACC_PRODUCERS(ISOLA_ACC_PRODUCER)
 #undef ISOLA_ACC_PRODUCER
+#define ISOLA_ACC_PRODUCER_AT(name, k) slot(h(IOp::name)).produces = k;
+    ISOLA_ACC_PRODUCERS_AT(ISOLA_ACC_PRODUCER_AT)
+#undef ISOLA_ACC_PRODUCER_AT
 #define ISOLA_ACC_TRANSPARENT_OP(name) slot(h(IOp::name)).transparent = true;
     ISOLA_ACC_TRANSPARENT(ISOLA_ACC_TRANSPARENT_OP)
 #undef ISOLA_ACC_TRANSPARENT_OP
@@ -407,7 +410,7 @@ class Lowerer {
           }
         }
       }
-      if (cur->producer) in_acc = code_->words[at + kHandlerWords];
+      if (cur->produces >= 0) in_acc = code_->words[at + kHandlerWords + cur->produces];
       else if (!cur->transparent) in_acc = kNone;
     }
   }

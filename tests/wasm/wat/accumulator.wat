@@ -88,4 +88,11 @@
     (local.set 2 (i32.mul (local.get 0) (local.get 1)))
     (i32.store offset=64 (local.get 1) (local.get 0))
     (i32.add (local.get 2) (i32.load offset=64 (local.get 1))))
+
+  ;; 13: two pointer steps (one I32AddImm2, which leaves its second sum in the accumulator),
+  ;; then a load through the second pointer, added to the first.
+  (func (export "two_steps_then_load") (param i32 i32) (result i32)
+    (local.set 0 (i32.add (local.get 0) (i32.const 1)))
+    (local.set 1 (i32.add (local.get 1) (i32.const 4)))
+    (i32.add (local.get 0) (i32.load (local.get 1))))
 )
