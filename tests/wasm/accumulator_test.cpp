@@ -6,11 +6,10 @@
 
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <string>
 
 #include "isola/engine.hpp"
+#include "test_modules.hpp"
 
 namespace {
 
@@ -25,8 +24,7 @@ class AccumulatorTest : public ::testing::TestWithParam<isola::Engine::MemoryMod
     return c;
   }
   void SetUp() override {
-    std::ifstream in(std::string(ISOLA_TEST_WASM_DIR) + "/accumulator.wasm", std::ios::binary);
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<uint8_t> bytes = isola::test::read_wasm("accumulator.wasm");
     auto m = isola::Module::load(engine_, bytes);
     ASSERT_TRUE(m.ok()) << m.error().message;
     module_ = std::make_unique<isola::Module>(*m);

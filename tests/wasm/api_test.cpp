@@ -2,18 +2,14 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <fstream>
-#include <iterator>
 #include <thread>
 
 #include "isola/engine.hpp"
+#include "test_modules.hpp"
 
 namespace {
 
-std::vector<uint8_t> read_wasm(const std::string& name) {
-  std::ifstream in(std::string(ISOLA_TEST_WASM_DIR) + "/" + name, std::ios::binary);
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+using isola::test::read_wasm;
 
 // Appends a custom section (id 0) with the given name and payload.
 void add_custom(std::vector<uint8_t>& bytes, const std::string& name, const std::string& payload) {

@@ -5,10 +5,9 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 
 #include "isola/engine.hpp"
+#include "test_modules.hpp"
 
 namespace {
 
@@ -17,8 +16,7 @@ using isola::Value;
 class FusionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::ifstream in(std::string(ISOLA_TEST_WASM_DIR) + "/fusion.wasm", std::ios::binary);
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<uint8_t> bytes = isola::test::read_wasm("fusion.wasm");
     auto m = isola::Module::load(engine_, bytes);
     ASSERT_TRUE(m.ok()) << m.error().message;
     module_ = std::make_unique<isola::Module>(*m);

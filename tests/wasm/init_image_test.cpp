@@ -3,19 +3,15 @@
 // where segments cannot come from an image (an imported table, a trap half-way).
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <iterator>
 
 #include "isola/engine.hpp"
+#include "test_modules.hpp"
 
 namespace {
 
 using isola::Value;
 
-std::vector<uint8_t> read_wasm(const std::string& name) {
-  std::ifstream in(std::string(ISOLA_TEST_WASM_DIR) + "/" + name, std::ios::binary);
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+using isola::test::read_wasm;
 
 int32_t call_i32(isola::Store& s, const isola::Instance& inst, const char* name, std::initializer_list<Value> args = {}) {
   auto r = inst.get_func(name).call(s, args);

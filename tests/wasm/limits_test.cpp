@@ -10,14 +10,13 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <functional>
-#include <iterator>
 #include <span>
 #include <thread>
 #include <vector>
 
 #include "isola/engine.hpp"
+#include "test_modules.hpp"
 
 namespace {
 
@@ -43,8 +42,7 @@ class LimitsTest : public ::testing::Test {
   void SetUp() override { load(engine_); }
 
   void load(const isola::Engine& engine) {
-    std::ifstream in(std::string(ISOLA_TEST_WASM_DIR) + "/limits.wasm", std::ios::binary);
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<uint8_t> bytes = isola::test::read_wasm("limits.wasm");
     ASSERT_FALSE(bytes.empty()) << "limits.wasm missing from " << ISOLA_TEST_WASM_DIR;
     auto m = isola::Module::load(engine, bytes);
     ASSERT_TRUE(m.ok()) << m.error().message;

@@ -5,13 +5,12 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "isola/engine.hpp"
+#include "test_modules.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define ISOLA_UNDER_ASAN 1
@@ -30,10 +29,7 @@ using isola::Engine;
 using isola::TrapKind;
 using isola::Value;
 
-std::vector<uint8_t> memory_wasm() {
-  std::ifstream in(std::string(ISOLA_TEST_WASM_DIR) + "/memory.wasm", std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+std::vector<uint8_t> memory_wasm() { return isola::test::read_wasm("memory.wasm"); }
 
 Engine::Config config_for(Engine::MemoryMode mode) {
   Engine::Config c;
