@@ -24,15 +24,7 @@ class AccumulatorTest : public ::testing::TestWithParam<isola::Engine::MemoryMod
     return c;
   }
   void SetUp() override {
-    std::vector<uint8_t> bytes = isola::test::read_wasm("accumulator.wasm");
-    auto m = isola::Module::load(engine_, bytes);
-    ASSERT_TRUE(m.ok()) << m.error().message;
-    module_ = std::make_unique<isola::Module>(*m);
-    auto pre = isola::Linker(engine_).prelink(*m);
-    ASSERT_TRUE(pre.ok()) << pre.error().message;
-    auto inst = pre->instantiate(store_);
-    ASSERT_TRUE(inst.ok());
-    inst_ = *inst;
+    ASSERT_EQ(isola::test::instantiate(engine_, store_, "accumulator.wasm", module_, inst_), "");
   }
   uint32_t u32(const char* name, std::initializer_list<Value> args) {
     auto r = inst_.get_func(name).call(store_, args);

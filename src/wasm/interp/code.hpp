@@ -109,7 +109,10 @@ namespace isola::interp {
   F(X, BrTable, 2, 0) F(X, Copy, 2, 1) F(X, GlobalSet, 2, 1) F(X, I32WrapI64, 2, 1)        \
   F(X, I64ExtendI32S, 2, 1) F(X, I64ExtendI32U, 2, 1) F(X, Select, 4, 1)                   \
   F(X, Select, 4, 2) F(X, Select, 4, 3) F(X, I32Add3, 4, 2) F(X, I32Add3, 4, 3)            \
-  F(X, I32AddShl, 4, 1) F(X, I32AddShl, 4, 2) F(X, F64AddLoadStore, 5, 0)
+  F(X, I32AddShl, 4, 1) F(X, I32AddShl, 4, 2) F(X, F64AddLoadStore, 5, 0)                  \
+  F(X, I32StoreAddImm, 4, 2) F(X, I64StoreAddImm, 4, 2) F(X, I32Store8AddImm, 4, 2)        \
+  F(X, I32ShlOrShrU, 5, 1) F(X, I32ShrUOrShl, 5, 1) F(X, I32AddShlImm, 5, 2)               \
+  F(X, Move32, 6, 0) F(X, Move32, 6, 3)
 #define ISOLA_IOP_ACC(X, name, n, k) X(name##_A##k, n)
 
 // The operations whose handler ends by writing operand word 0 through PUT32/PUT64/PUTF (which
@@ -122,6 +125,7 @@ namespace isola::interp {
   F(I32LoadAddImm) F(I64LoadAddImm) F(I32Load8UAddImm) F(I32Load8SAddImm)                  \
   F(I32Load16UAddImm) F(I32LoadIdx) F(I64LoadIdx) F(I32Load8UIdx) F(I32Load16UIdx)         \
   F(I32AddLoad) F(I64AddLoad) F(F32AddLoad) F(F32MulLoad) F(F64AddLoad) F(F64SubLoad)      \
+  F(I32ShlOrShrU) F(I32ShrUOrShl) F(F64MulLoadAddImm) F(I32AddShlImm)                     \
   F(F64MulLoad) F(I32Eq) F(I32Ne) F(I32LtS) F(I32LtU) F(I32GtS) F(I32GtU) F(I32LeS)        \
   F(I32LeU) F(I32GeS) F(I32GeU) F(I32Add) F(I32Sub) F(I32Mul) F(I32And) F(I32Or)           \
   F(I32Xor) F(I32Shl) F(I32ShrS) F(I32ShrU) F(I32Rotl) F(I32Rotr) F(I64Eq) F(I64Ne)        \
@@ -170,7 +174,8 @@ namespace isola::interp {
   F(I32Store) F(I64Store) F(I32Store8) F(I32Store16) F(I64Store8) F(I64Store16) F(I64Store32) \
   F(I32StoreImm) F(I64StoreImm) F(I32Store8Imm) F(I32Store16Imm) F(I32StoreAdd) F(I64StoreAdd) \
   F(I32Store8Add) F(I32StoreAddImm) F(I64StoreAddImm) F(I32Store8AddImm) F(I32StoreImmAdd)  \
-  F(I32Store8ImmAdd) F(F64AddLoadStore) F(GlobalSet)
+  F(I32Store8ImmAdd) F(F64AddLoadStore) F(GlobalSet) F(Move8) F(Move16) F(Move32) F(Move64) \
+  F(F64MulAddLoadStore)
 
 // X(name, operand words). Operand layouts: d = destination slot, a/b/c = source slots,
 // imm = 32-bit immediate, lo/hi = 64-bit immediate, t = branch offset, off = memarg offset,
@@ -246,6 +251,7 @@ namespace isola::interp {
   X(I32StoreImm, 3) X(I64StoreImm, 3) X(I32Store8Imm, 3) X(I32Store16Imm, 3)               \
   /* address arithmetic fused into its user */                                             \
   X(I32AddShl, 4) /* d a b k: a + (b << k) */                                              \
+  X(I32AddShlImm, 5) /* d a b k imm: a + (b << k) + imm */                                 \
   X(I32LoadAdd, 4) X(I64LoadAdd, 4) X(I32Load8UAdd, 4) X(I32Load8SAdd, 4)                  \
   X(I32Load16UAdd, 4) /* d a b off: load at (a + b) + off */                               \
   X(I32LoadAddImm, 4) X(I64LoadAddImm, 4) X(I32Load8UAddImm, 4) X(I32Load8SAddImm, 4)      \
@@ -255,6 +261,15 @@ namespace isola::interp {
   /* x addr off saddr soff: mem[saddr + soff] = x + mem[addr + off], as f64 (c[j] += ...) */ \
   X(F64AddLoadStore, 5)                                                                    \
   X(I32StoreAddImm, 4) X(I64StoreAddImm, 4) X(I32Store8AddImm, 4) /* a imm v off */        \
+  /* a load whose value is stored unchanged, da dimm doff sa simm soff: */                 \
+  /* mem[(da + dimm) + doff] = mem[(sa + simm) + soff], n bytes (load traps first) */      \
+  X(Move8, 6) X(Move16, 6) X(Move32, 6) X(Move64, 6)                                       \
+  /* funnels, d a k1 b k2: (a << k1) | (b >> k2), (a >> k1) | (b << k2) */                  \
+  X(I32ShlOrShrU, 5) X(I32ShrUOrShl, 5)                                                    \
+  X(F64MulLoadAddImm, 5) /* d a base imm off: a * mem[(base + imm) + off] */               \
+  /* x bbase bimm boff caddr coff saddr soff, as f64: */                                   \
+  /* mem[saddr + soff] = x * mem[(bbase + bimm) + boff] + mem[caddr + coff] */             \
+  X(F64MulAddLoadStore, 8)                                                                 \
   /* f32 / f64 */                                                                          \
   X(F32Eq, 3) X(F32Ne, 3) X(F32Lt, 3) X(F32Gt, 3) X(F32Le, 3) X(F32Ge, 3)                  \
   X(F64Eq, 3) X(F64Ne, 3) X(F64Lt, 3) X(F64Gt, 3) X(F64Le, 3) X(F64Ge, 3)                  \

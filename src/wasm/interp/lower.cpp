@@ -2,8 +2,10 @@
 //
 // The wasm operand stack is simulated at compile time. Every stack height h owns a frame
 // slot, S(h) = locals + h. An entry on the simulated stack is either already in its slot
-// (Stack), still sitting in a local (Local: `local.get` costs nothing), or a constant
-// (Const: becomes an immediate operand when the consumer has such a form). Entries are
+// (Stack), still sitting in a local (Local: `local.get` costs nothing), a constant
+// (Const: becomes an immediate operand when the consumer has such a form), or a local plus
+// a constant (Sum: `p + k`, an address most of the time, which a load or store takes as its
+// (base, imm) operands wherever it sits on the stack, so computing it costs nothing). Entries are
 // moved into their slots ("materialised") only where control flow merges, so every path
 // into a label agrees on where each value lives.
 //
@@ -34,9 +36,10 @@ using wasm::Reader;
 namespace op = wasm::op;
 
 struct Entry {
-  enum Kind : uint8_t { Stack, Local, Const } kind = Stack;
-  uint32_t local = 0;
-  uint64_t imm = 0;
+  enum Kind : uint8_t { Stack, Local, Const, Sum } kind = Stack;
+  uint32_t local = 0;  // Local, Sum
+  uint64_t imm = 0;    // Const; Sum: the 32-bit addend
+  bool reads_local() const { return kind == Local || kind == Sum; }
 };
 
 struct Ctrl {
@@ -63,7 +66,8 @@ struct Last {
   uint32_t dst_word = 0;
   IOp op = IOp::Unreachable;
   uint32_t a = 0, b = 0;  // compare operands (b is an immediate for *Imm forms)
-  uint32_t c = 0;         // I32AddShl: the shift amount
+  uint32_t c = 0;         // I32AddShl: the shift amount; loads: see load()
+  uint32_t d = 0;         // F64MulLoadAddImm: the memarg offset
 };
 
 // Accumulator forwarding (code.hpp, ISOLA_ACC_VARIANTS): for each handler address, whether
@@ -139,6 +143,7 @@ class Lowerer {
     code_->words.push_back(w[0]);
     code_->words.push_back(w[1]);
     code_->offsets.emplace_back(start, instr_offset_);
+    before_ = last_.valid && last_.end == start ? last_ : Last{};
     last_.valid = false;
     return start;
   }
@@ -146,7 +151,14 @@ class Lowerer {
   // Marks the instruction just emitted as defining the stack top through operand
   // word `dst_word` (so `local.set` may retarget it).
   void defined(uint32_t start, uint32_t dst_word, IOp o = IOp::Unreachable, uint32_t a = 0, uint32_t b = 0) {
+    prev_ = before_.valid && before_.end == start ? before_ : Last{};
     last_ = Last{true, start, pos(), height() - 1, dst_word, o, a, b};
+  }
+  // The instruction before the last one defined the entry at height h, and the two are the
+  // end of the code with no label between them (for fusing three wasm operations).
+  bool prev_defines(uint32_t h) const {
+    return prev_.valid && last_.valid && last_.end == pos() && prev_.end == last_.start && h < height() &&
+           vs_[h].kind == Entry::Stack && prev_.height == h;
   }
   // The last emitted instruction produced the entry at height h (and may be dropped).
   bool last_defines(uint32_t h) const {
@@ -156,10 +168,14 @@ class Lowerer {
     return last_.valid && last_.end == pos() && !vs_.empty() && vs_.back().kind == Entry::Stack &&
            last_.height == height() - 1;
   }
-  void drop_last() {  // removes the last emitted instruction (it was fused into the next)
+  // Removes the last emitted instruction (it was fused into the next). The one before it, if
+  // it was recorded, becomes the last again.
+  void drop_last() {
+    const bool back = prev_.valid && prev_.end == last_.start;
     code_->words.resize(last_.start);
     code_->offsets.pop_back();
-    last_.valid = false;
+    last_ = back ? prev_ : Last{};
+    prev_ = Last{};
   }
   // Replaces the instruction just emitted, which produced the stack top, by `f` computing
   // the new top from `operands` (the words after the destination). Returns f's start.
@@ -193,11 +209,23 @@ class Lowerer {
     vs_.push_back(Entry{Entry::Const, 0, v});
     note_height();
   }
+  void push_sum(uint32_t l, uint32_t k) {
+    vs_.push_back(Entry{Entry::Sum, l, k});
+    ++local_refs_[l];
+    note_height();
+  }
   Entry pop() {
     Entry e = vs_.back();
     vs_.pop_back();
-    if (e.kind == Entry::Local) --local_refs_[e.local];
+    if (e.reads_local()) --local_refs_[e.local];
     return e;
+  }
+  uint32_t emit_add_imm(uint32_t dst, uint32_t a, uint32_t k) {
+    uint32_t s = emit(IOp::I32AddImm);
+    word(dst);
+    word(a);
+    word(k);
+    return s;
   }
   void emit_const(uint32_t dst, uint64_t v) {
     if (v >> 32 == 0) {
@@ -257,6 +285,9 @@ class Lowerer {
     if (e.kind == Entry::Local) {
       --local_refs_[e.local];
       emit_copy(S(i), e.local);
+    } else if (e.kind == Entry::Sum) {
+      --local_refs_[e.local];
+      emit_add_imm(S(i), e.local, static_cast<uint32_t>(e.imm));
     } else {
       emit_const(S(i), e.imm);
     }
@@ -266,7 +297,7 @@ class Lowerer {
   uint32_t slot(uint32_t i) {
     Entry& e = vs_[i];
     if (e.kind == Entry::Local) return e.local;
-    if (e.kind == Entry::Const) materialize(i);
+    if (e.kind != Entry::Stack) materialize(i);
     return S(i);
   }
   uint32_t top_slot(uint32_t depth_from_top) { return slot(height() - 1 - depth_from_top); }
@@ -274,11 +305,11 @@ class Lowerer {
   void flush_local(uint32_t local) {
     if (local_refs_[local] == 0) return;
     for (uint32_t i = 0; i < height(); ++i)
-      if (vs_[i].kind == Entry::Local && vs_[i].local == local) materialize(i);
+      if (vs_[i].reads_local() && vs_[i].local == local) materialize(i);
   }
   void flush_all_locals() {
     for (uint32_t i = 0; i < height(); ++i)
-      if (vs_[i].kind == Entry::Local) materialize(i);
+      if (vs_[i].reads_local()) materialize(i);
   }
   // Moves entries [from, height) to their slots.
   void materialize_range(uint32_t from) {
@@ -374,6 +405,7 @@ class Lowerer {
   }
   // Marks the current position as a branch target (or a block's start, conservatively).
   void label_here() {
+    last_.valid = false;  // nothing before a label may be rewritten
     last_label_ = pos();
     if (sc_.labels.empty() || sc_.labels.back() != pos()) sc_.labels.push_back(pos());
   }
@@ -425,6 +457,7 @@ class Lowerer {
       const Entry& e = vs_[from + j];
       uint32_t dst = S(base + j);
       if (e.kind == Entry::Const) emit_const(dst, e.imm);
+      else if (e.kind == Entry::Sum) emit_add_imm(dst, e.local, static_cast<uint32_t>(e.imm));
       else emit_copy(dst, e.kind == Entry::Local ? e.local : S(from + j));
     }
   }
@@ -499,6 +532,15 @@ class Lowerer {
         bool fits = !is_i64_imm(imm_form) ||
                     static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(imm))) == full;
         if (fits) {
+          // local + k (or (local + k1) + k2) stays symbolic: see Entry::Sum.
+          const Entry x = b_small ? ra : rb;
+          if (imm_form == IOp::I32AddImm && x.reads_local()) {
+            uint32_t k = imm + (x.kind == Entry::Sum ? static_cast<uint32_t>(x.imm) : 0u);
+            pop();
+            pop();
+            push_sum(x.local, k);
+            return;
+          }
           uint32_t a = b_small ? top_slot(1) : top_slot(0);
           pop();
           pop();
@@ -512,7 +554,7 @@ class Lowerer {
         }
       }
     }
-    if (try_shifted(o) || try_op_load(o) || try_add3(o) || try_f64_product(o)) return;
+    if (try_funnel(o) || try_shifted(o) || try_op_load(o) || try_add3(o) || try_f64_product(o)) return;
     uint32_t b = top_slot(0);
     uint32_t a = top_slot(1);
     pop();
@@ -577,6 +619,8 @@ class Lowerer {
   struct Fused {
     IOp op = IOp::Count;
     uint32_t w2 = 0, w3 = 0;
+    bool has_w4 = false;
+    uint32_t w4 = 0;
   };
   // If the last instruction produced an operand of this binary op (the right one, or either
   // when `commutative`) and `pick` has a fused form for it, emits that form in place of both:
@@ -601,15 +645,61 @@ class Lowerer {
       word(other);
       word(f.w2);
       word(f.w3);
+      if (f.has_w4) word(f.w4);
       defined(s, s + 2, f.op, other, f.w2);
       last_.c = f.w3;
+      last_.d = f.w4;
       return true;
     }
     return false;
   }
+  // (a << k1) | (b >> k2), or with the shifts the other way round, both shifts computed just
+  // now in that order: one instruction (bit packing, unaligned word copies, funnel shifts).
+  bool try_funnel(IOp o) {
+    uint32_t h = height();
+    if (o != IOp::I32Or || !last_defines(h - 1) || !prev_defines(h - 2)) return false;
+    IOp f = prev_.op == IOp::I32ShlImm && last_.op == IOp::I32ShrUImm   ? IOp::I32ShlOrShrU
+            : prev_.op == IOp::I32ShrUImm && last_.op == IOp::I32ShlImm ? IOp::I32ShrUOrShl
+                                                                       : IOp::Count;
+    if (f == IOp::Count) return false;
+    const Last first = prev_, second = last_;
+    drop_last();
+    drop_last();
+    pop();
+    pop();
+    uint32_t d = push_stack();
+    uint32_t s = emit(f);
+    word(d);
+    word(first.a);
+    word(first.b & 31);
+    word(second.a);
+    word(second.b & 31);
+    defined(s, s + 2, f);
+    return true;
+  }
   // Add, xor and or of a value and a constant shift or rotate just computed:
   // a op (b sh k) in one instruction (array indexing, hashing, bit packing).
   bool try_shifted(IOp o) {
+    // (p + imm) + (b << k), the address of a field of an array element: p + imm is a Sum,
+    // which this takes as it is (I32AddShlImm), so it is never computed alone.
+    for (uint32_t which = 0; o == IOp::I32Add && which < 2; ++which) {
+      const uint32_t h = height(), made_h = which == 0 ? h - 1 : h - 2, other_h = which == 0 ? h - 2 : h - 1;
+      if (!last_defines(made_h) || last_.op != IOp::I32ShlImm || vs_[other_h].kind != Entry::Sum) continue;
+      const Last shl = last_;
+      const Entry sum = vs_[other_h];
+      drop_last();
+      pop();
+      pop();
+      uint32_t d = push_stack();
+      uint32_t s = emit(IOp::I32AddShlImm);
+      word(d);
+      word(sum.local);
+      word(shl.a);
+      word(shl.b & 31);
+      word(static_cast<uint32_t>(sum.imm));
+      defined(s, s + 2, IOp::I32AddShlImm);
+      return true;
+    }
     return fuse_with_last(true, [o](const Last& l, uint32_t) {
       IOp f = shifted_form(o, l.op);
       bool i64 = f >= IOp::I64XorShl && f <= IOp::I64AddShrU;
@@ -632,7 +722,9 @@ class Lowerer {
       case IOp::F64Sub: f = IOp::F64SubLoad; want = IOp::I64Load; break;
       default: return false;
     }
-    return fuse_with_last(o != IOp::F64Sub, [f, want](const Last& l, uint32_t) {
+    return fuse_with_last(o != IOp::F64Sub, [o, f, want](const Last& l, uint32_t) {
+      if (o == IOp::F64Mul && l.op == IOp::I64LoadAddImm)  // base, imm, offset
+        return Fused{IOp::F64MulLoadAddImm, l.a, l.b, true, l.c};
       return l.op == want ? Fused{f, l.a, l.b} : Fused{};  // address slot, offset
     });
   }
@@ -674,6 +766,19 @@ class Lowerer {
   void load(IOp o, Reader& r) {
     r.u32();  // alignment: a hint only
     uint32_t off = r.u32();
+    if (vs_.back().kind == Entry::Sum && addr_fused(o, true) != IOp::Count) {
+      IOp f = addr_fused(o, true);
+      Entry e = pop();
+      uint32_t d = push_stack();
+      uint32_t s = emit(f);
+      word(d);
+      word(e.local);
+      word(static_cast<uint32_t>(e.imm));
+      word(off);
+      defined(s, s + 2, f, e.local, static_cast<uint32_t>(e.imm));
+      last_.c = off;
+      return;
+    }
     if (last_defines(height() - 1) && last_.op == IOp::I32AddShl) {
       IOp f = o == IOp::I32Load ? IOp::I32LoadIdx : o == IOp::I64Load ? IOp::I64LoadIdx
             : o == IOp::I32Load8U ? IOp::I32Load8UIdx : o == IOp::I32Load16U ? IOp::I32Load16UIdx : IOp::Count;
@@ -689,7 +794,12 @@ class Lowerer {
       if (f != IOp::Count) {
         Last l = last_;
         uint32_t s = replace_top(f, {l.a, l.b, off});
-        defined(s, s + 2);
+        if (l.op == IOp::I32AddImm) {
+          defined(s, s + 2, f, l.a, l.b);
+          last_.c = off;
+        } else {
+          defined(s, s + 2);
+        }
         return;
       }
     }
@@ -702,9 +812,66 @@ class Lowerer {
     word(off);
     defined(s, s + 2, o, a, off);
   }
+  // The source of a load just emitted as (base slot, imm, off), with the IOp of the move
+  // that stores its value unchanged when the store is `o`; Count if there is none.
+  IOp move_source(IOp o, uint32_t& base, uint32_t& imm, uint32_t& off) const {
+    if (!last_defines(height() - 1)) return IOp::Count;
+    IOp m;
+    bool at;  // an AddImm form: a imm off
+    switch (last_.op) {
+      case IOp::I32Load: m = IOp::Move32; at = false; break;
+      case IOp::I64Load: m = IOp::Move64; at = false; break;
+      case IOp::I32Load8U: case IOp::I32Load8S: m = IOp::Move8; at = false; break;
+      case IOp::I32Load16U: case IOp::I32Load16S: m = IOp::Move16; at = false; break;
+      case IOp::I32LoadAddImm: m = IOp::Move32; at = true; break;
+      case IOp::I64LoadAddImm: m = IOp::Move64; at = true; break;
+      case IOp::I32Load8UAddImm: case IOp::I32Load8SAddImm: m = IOp::Move8; at = true; break;
+      case IOp::I32Load16UAddImm: m = IOp::Move16; at = true; break;
+      default: return IOp::Count;
+    }
+    IOp want = m == IOp::Move32 ? IOp::I32Store : m == IOp::Move64 ? IOp::I64Store
+             : m == IOp::Move8 ? IOp::I32Store8 : IOp::I32Store16;
+    if (o != want) return IOp::Count;
+    base = last_.a;
+    imm = at ? last_.b : 0;
+    off = at ? last_.c : last_.b;
+    return m;
+  }
   void store(IOp o, Reader& r) {
     r.u32();
     uint32_t off = r.u32();
+    // A value loaded just now and stored unchanged: one move, memory to memory (struct and
+    // array copies, memcpy's loops). The loaded value's slot is dead once stored.
+    uint32_t sb, si, so;
+    if (IOp m = move_source(o, sb, si, so); m != IOp::Count) {
+      drop_last();
+      Entry a = vs_[height() - 2];
+      uint32_t db = a.reads_local() ? a.local : slot(height() - 2);
+      uint32_t di = a.kind == Entry::Sum ? static_cast<uint32_t>(a.imm) : 0u;
+      pop();
+      pop();
+      emit(m);
+      word(db);
+      word(di);
+      word(off);
+      word(sb);
+      word(si);
+      word(so);
+      return;
+    }
+    // The address is a local plus a constant (Entry::Sum).
+    if (vs_[height() - 2].kind == Entry::Sum && addr_fused(o, true) != IOp::Count) {
+      uint32_t v = top_slot(0);
+      Entry a = vs_[height() - 2];
+      pop();
+      pop();
+      emit(addr_fused(o, true));
+      word(a.local);
+      word(static_cast<uint32_t>(a.imm));
+      word(v);
+      word(off);
+      return;
+    }
     // The address was computed last and the value needs no instruction of its own.
     if (vs_.back().kind != Entry::Const && last_defines(height() - 2) &&
         (last_.op == IOp::I32Add || last_.op == IOp::I32AddImm)) {
@@ -722,6 +889,30 @@ class Lowerer {
         word(off);
         return;
       }
+    }
+    // f64 `c[j] += x * b[k]` (matrix products, axpy): the product, the load of c[j] and
+    // the sum were the last three instructions; all of it and the store in one.
+    if (o == IOp::I64Store && last_defines(height() - 1) && last_.op == IOp::F64AddLoad && prev_.valid &&
+        prev_.end == last_.start && prev_.height == last_.height && last_.a == S(prev_.height) &&
+        code_->words[prev_.dst_word] == S(prev_.height) &&
+        (prev_.op == IOp::F64MulLoad || prev_.op == IOp::F64MulLoadAddImm)) {
+      const Last add = last_, mul = prev_;
+      const bool at = mul.op == IOp::F64MulLoadAddImm;
+      drop_last();
+      drop_last();
+      uint32_t a = top_slot(1);
+      pop();
+      pop();
+      emit(IOp::F64MulAddLoadStore);
+      word(mul.a);             // x
+      word(mul.b);             // b[k]: base slot,
+      word(at ? mul.c : 0);    // immediate
+      word(at ? mul.d : mul.c);  // and offset
+      word(add.b);             // c[j]: address slot
+      word(add.c);             // and offset
+      word(a);
+      word(off);
+      return;
     }
     // f64 `c[j] = x + b[k]` whose sum was computed last: load, add and store in one.
     if (o == IOp::I64Store && last_defines(height() - 1) && last_.op == IOp::F64AddLoad &&
@@ -838,6 +1029,8 @@ class Lowerer {
   std::vector<uint32_t>& local_refs_ = sc_.local_refs;
   std::vector<Ctrl>& ctrls_ = sc_.ctrls;
   Last last_;
+  Last prev_;    // the instruction defined before last_, while the two are adjacent
+  Last before_;  // last_ as it was when the newest instruction was emitted
   uint32_t last_copy_ = UINT32_MAX;   // start of the most recent Copy, for Copy2
   uint32_t last_label_ = UINT32_MAX;  // position of the most recent branch target
 };
@@ -931,6 +1124,7 @@ void Lowerer::op_return() {
     } else {
       const Entry& e = vs_.back();
       if (e.kind == Entry::Const) emit_const(0, e.imm);
+      else if (e.kind == Entry::Sum) emit_add_imm(0, e.local, static_cast<uint32_t>(e.imm));
       else emit_copy(0, e.kind == Entry::Local ? e.local : S(height() - 1));
     }
   } else if (n > 1) {
@@ -943,6 +1137,7 @@ void Lowerer::op_return() {
       const Entry& e = vs_[from + j];
       if (e.kind == Entry::Const) emit_const(S(from + j), e.imm);
       else if (e.kind == Entry::Local) emit_copy(S(from + j), e.local);
+      else if (e.kind == Entry::Sum) emit_add_imm(S(from + j), e.local, static_cast<uint32_t>(e.imm));
     }
     for (uint32_t j = 0; j < n; ++j) emit_copy(j, S(from + j));
   }
@@ -1101,7 +1296,7 @@ bool Lowerer::instruction(Reader& r, uint8_t o) {
       // the last instruction and fuses with the branch.
       uint32_t below = height() - 1;
       for (uint32_t i = 0; i < below; ++i)
-        if (vs_[i].kind == Entry::Local) materialize(i);
+        if (vs_[i].reads_local()) materialize(i);
       for (uint32_t i = below - np; i < below; ++i) materialize(i);
       uint32_t s = emit_cond_branch(false);
       Ctrl c;
@@ -1251,6 +1446,16 @@ bool Lowerer::instruction(Reader& r, uint8_t o) {
       Entry e = vs_.back();
       if (e.kind == Entry::Local && e.local == l) {  // x = x
         if (o == op::LocalSet) pop();
+        return true;
+      }
+      if (e.kind == Entry::Sum) {  // x = y + k: one I32AddImm into the local
+        pop();
+        flush_local(l);  // other entries reading x take the value before the write
+        uint32_t s = emit_add_imm(l, e.local, static_cast<uint32_t>(e.imm));
+        last_ = Last{true, s, pos(), height(), s + 2, IOp::I32AddImm, e.local, static_cast<uint32_t>(e.imm)};
+        merge_add_imm_pair();
+        last_.valid = false;
+        if (o == op::LocalTee) push_local(l);
         return true;
       }
       if (e.kind == Entry::Stack && last_defines_top() && local_refs_[l] == 0) {
