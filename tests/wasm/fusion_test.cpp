@@ -55,6 +55,8 @@ TEST_F(FusionTest, LoweringChoosesTheFusedForms) {
       {44, "F64MulAdd "},       {45, "F64AddMul "},     {46, "F64SubMul "},    {47, "F64MulSub "},
       {48, "F64MulMulL "},      {49, "F64MulMulR "},    {50, "I64NeImm "},     {51, "I32GeS "},
       {52, "LoopBrI64NeImm "},  {55, "F64AddLoadStore "}, {56, "I32Store8ImmAdd "}, {57, "I32StoreImmAdd "},
+      {58, "I32DivUImm "},      {59, "I32RemUImm "},    {60, "I32DivSImm "},   {61, "I32RemSImm "},
+      {62, "I32DivS "},         {63, "I32RemU "},
   };
   // An op named "X " may also appear as an accumulator variant, "X_A<k> " (code.hpp).
   auto has = [&](uint32_t func, std::string op) {
@@ -92,6 +94,23 @@ TEST_F(FusionTest, FusedAddressesWrapAt32BitsBeforeTheOffset) {
   EXPECT_EQ(trap.error().kind, isola::TrapKind::MemoryOutOfBounds);
   EXPECT_EQ(u32("store_add", {I(0xFFFFFFF0u), I(0x20), I(0xCAFEBABEu)}), 0xCAFEBABEu);
   EXPECT_EQ(u32("store8_add_imm", {I(200), I(0x1FF)}), 0xFFu);
+}
+
+TEST_F(FusionTest, DivisionByConstants) {
+  for (uint32_t x : {0u, 1u, 6u, 7u, 8u, 100u, 0x7fffffffu, 0x80000000u, 0xfffffff9u, 0xffffffffu}) {
+    EXPECT_EQ(u32("div_u_7", {I(x)}), x / 7u) << x;
+    EXPECT_EQ(u32("rem_u_big", {I(x)}), x % 0xfffffffbu) << x;
+    const int32_t s = static_cast<int32_t>(x);
+    EXPECT_EQ(static_cast<int32_t>(u32("div_s_m3", {I(x)})), s / -3) << s;
+    EXPECT_EQ(static_cast<int32_t>(u32("rem_s_10", {I(x)})), s % 10) << s;  // sign of the dividend
+  }
+  EXPECT_EQ(u32("div_s_m1", {I(5)}), static_cast<uint32_t>(-5));
+  auto overflow = inst_.get_func("div_s_m1").call(store_, {I(0x80000000u)});
+  ASSERT_FALSE(overflow.ok());
+  EXPECT_EQ(overflow.error().kind, isola::TrapKind::IntegerOverflow);
+  auto by_zero = inst_.get_func("rem_u_0").call(store_, {I(5)});
+  ASSERT_FALSE(by_zero.ok());
+  EXPECT_EQ(by_zero.error().kind, isola::TrapKind::IntegerDivideByZero);
 }
 
 TEST_F(FusionTest, ArithmeticWithALoadedOperand) {

@@ -954,3 +954,31 @@ TEST(NumericSpecSuite, AllMatchingAssertions) {
 }
 
 }  // namespace
+
+// Division by a constant through multiplication (u32_div_by, u32_rem_by) against the hardware
+// divide: every divisor up to 70,000 with the numerators next to its multiples and the ends
+// of the range, then random numerators and divisors over the whole range.
+TEST(NumericConstDivision, MatchesDivideForEveryNumeratorKind) {
+  using isola::wasm::num::u32_div_by;
+  using isola::wasm::num::u32_div_magic;
+  using isola::wasm::num::u32_rem_by;
+  auto check = [](uint32_t x, uint32_t d) {
+    const uint64_t m = u32_div_magic(d);
+    ASSERT_EQ(u32_div_by(x, m), x / d) << x << " / " << d;
+    ASSERT_EQ(u32_rem_by(x, m, d), x % d) << x << " % " << d;
+  };
+  for (uint32_t d = 2; d <= 70000; ++d) {
+    const uint32_t q_max = UINT32_MAX / d;
+    for (uint32_t x : {0u, 1u, d - 1, d, d + 1, 2 * d - 1, UINT32_MAX, UINT32_MAX - 1, q_max * d, q_max * d - 1,
+                       (q_max / 2) * d + d - 1, 0x80000000u, 0x7fffffffu})
+      check(x, d);
+  }
+  std::mt19937_64 rng(20261123);
+  for (int i = 0; i < 2000000; ++i) {
+    const uint64_t r = rng();
+    const uint32_t d = static_cast<uint32_t>(r >> 32) >> (r & 31);  // divisors of every magnitude
+    if (d >= 2) check(static_cast<uint32_t>(r), d);
+  }
+  for (uint32_t d : {UINT32_MAX, UINT32_MAX - 1, 0x80000000u, 0x80000001u, 3u, 5u, 7u, 10u, 641u})
+    for (uint32_t x = UINT32_MAX - 100000; x != 0; ++x) check(x, d);
+}

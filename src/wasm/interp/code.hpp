@@ -125,7 +125,8 @@ namespace isola::interp {
   F(I32LoadAddImm) F(I64LoadAddImm) F(I32Load8UAddImm) F(I32Load8SAddImm)                  \
   F(I32Load16UAddImm) F(I32LoadIdx) F(I64LoadIdx) F(I32Load8UIdx) F(I32Load16UIdx)         \
   F(I32AddLoad) F(I64AddLoad) F(F32AddLoad) F(F32MulLoad) F(F64AddLoad) F(F64SubLoad)      \
-  F(I32ShlOrShrU) F(I32ShrUOrShl) F(F64MulLoadAddImm) F(I32AddShlImm)                     \
+  F(I32ShlOrShrU) F(I32ShrUOrShl) F(F64MulLoadAddImm) F(I32AddShlImm) F(I32DivUImm)       \
+  F(I32RemUImm) F(I32DivSImm) F(I32RemSImm)                                                \
   F(F64MulLoad) F(I32Eq) F(I32Ne) F(I32LtS) F(I32LtU) F(I32GtS) F(I32GtU) F(I32LeS)        \
   F(I32LeU) F(I32GeS) F(I32GeU) F(I32Add) F(I32Sub) F(I32Mul) F(I32And) F(I32Or)           \
   F(I32Xor) F(I32Shl) F(I32ShrS) F(I32ShrU) F(I32Rotl) F(I32Rotr) F(I64Eq) F(I64Ne)        \
@@ -252,6 +253,8 @@ namespace isola::interp {
   /* address arithmetic fused into its user */                                             \
   X(I32AddShl, 4) /* d a b k: a + (b << k) */                                              \
   X(I32AddShlImm, 5) /* d a b k imm: a + (b << k) + imm */                                 \
+  /* division by a constant: d a mlo mhi (m: numeric.hpp u32_div_magic) [divisor] / d a imm */ \
+  X(I32DivUImm, 4) X(I32RemUImm, 5) X(I32DivSImm, 3) X(I32RemSImm, 3)                      \
   X(I32LoadAdd, 4) X(I64LoadAdd, 4) X(I32Load8UAdd, 4) X(I32Load8SAdd, 4)                  \
   X(I32Load16UAdd, 4) /* d a b off: load at (a + b) + off */                               \
   X(I32LoadAddImm, 4) X(I64LoadAddImm, 4) X(I32Load8UAddImm, 4) X(I32Load8SAddImm, 4)      \

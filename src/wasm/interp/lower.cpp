@@ -28,6 +28,7 @@
 
 #include "wasm/binary/opcodes.hpp"
 #include "wasm/binary/reader.hpp"
+#include "wasm/interp/numeric.hpp"
 
 namespace isola::interp {
 namespace {
@@ -565,6 +566,35 @@ class Lowerer {
     word(a);
     word(b);
     defined(s, s + 2, o, a, b);
+  }
+  // i32 division and remainder by a constant that cannot trap (not 0, and not -1 for the
+  // signed ones, whose INT_MIN / -1 overflows) and is not 1: the forms without checks, the
+  // unsigned ones by multiplication (numeric.hpp, u32_div_by). Hashing (x % size) and
+  // printing digits (x / 10) divide by constants all the time.
+  bool div_by_const(uint8_t opcode) {
+    if (vs_.back().kind != Entry::Const) return false;
+    const uint32_t d = static_cast<uint32_t>(vs_.back().imm);
+    const bool is_signed = opcode == op::I32DivS || opcode == op::I32RemS;
+    if (d == 0 || d == 1 || (is_signed && d == UINT32_MAX)) return false;
+    pop();
+    uint32_t a = top_slot(0);
+    pop();
+    uint32_t dst = push_stack();
+    IOp f = opcode == op::I32DivU ? IOp::I32DivUImm : opcode == op::I32RemU ? IOp::I32RemUImm
+          : opcode == op::I32DivS ? IOp::I32DivSImm : IOp::I32RemSImm;
+    uint32_t s = emit(f);
+    word(dst);
+    word(a);
+    if (is_signed) {
+      word(d);
+    } else {
+      const uint64_t m = wasm::num::u32_div_magic(d);
+      word(static_cast<uint32_t>(m));
+      word(static_cast<uint32_t>(m >> 32));
+      if (f == IOp::I32RemUImm) word(d);
+    }
+    defined(s, s + 2, f);
+    return true;
   }
   // Float arithmetic whose right operand is a constant takes it as an immediate (operand
   // order is kept, so NaN propagation is exactly that of the general form).
@@ -1601,10 +1631,10 @@ bool Lowerer::instruction(Reader& r, uint8_t o) {
       }
       return true;
     case op::I32Mul: binop(IOp::I32Mul, IOp::I32MulImm, true); return true;
-    case op::I32DivS: binop(IOp::I32DivS); return true;
-    case op::I32DivU: binop(IOp::I32DivU); return true;
-    case op::I32RemS: binop(IOp::I32RemS); return true;
-    case op::I32RemU: binop(IOp::I32RemU); return true;
+    case op::I32DivS: if (!div_by_const(o)) binop(IOp::I32DivS); return true;
+    case op::I32DivU: if (!div_by_const(o)) binop(IOp::I32DivU); return true;
+    case op::I32RemS: if (!div_by_const(o)) binop(IOp::I32RemS); return true;
+    case op::I32RemU: if (!div_by_const(o)) binop(IOp::I32RemU); return true;
     case op::I32And: binop(IOp::I32And, IOp::I32AndImm, true); return true;
     case op::I32Or: binop(IOp::I32Or, IOp::I32OrImm, true); return true;
     case op::I32Xor: binop(IOp::I32Xor, IOp::I32XorImm, true); return true;

@@ -203,6 +203,17 @@ constexpr uint32_t i32_rotr(uint32_t x, uint32_t n) { return std::rotr(x, static
 constexpr uint64_t i64_rotl(uint64_t x, uint64_t n) { return std::rotl(x, static_cast<int>(n & 63)); }
 constexpr uint64_t i64_rotr(uint64_t x, uint64_t n) { return std::rotr(x, static_cast<int>(n & 63)); }
 
+// Unsigned 32-bit division and remainder by a constant d >= 2 with one or two 64x64->128
+// multiplications instead of a divide, exact for every 32-bit x and d: with
+// m = floor((2^64 - 1) / d) + 1, x / d = (m * x) >> 64 and x % d = ((m * x mod 2^64) * d) >> 64
+// (Lemire, Kaser and Kurz, "Faster remainder by direct computation", 2019).
+__extension__ typedef unsigned __int128 u128;
+constexpr uint64_t u32_div_magic(uint32_t d) { return UINT64_MAX / d + 1; }
+constexpr uint32_t u32_div_by(uint32_t x, uint64_t m) { return static_cast<uint32_t>((static_cast<u128>(m) * x) >> 64); }
+constexpr uint32_t u32_rem_by(uint32_t x, uint64_t m, uint32_t d) {
+  return static_cast<uint32_t>((static_cast<u128>(m * x) * d) >> 64);
+}
+
 constexpr uint32_t i32_clz(uint32_t x) { return static_cast<uint32_t>(std::countl_zero(x)); }
 constexpr uint32_t i32_ctz(uint32_t x) { return static_cast<uint32_t>(std::countr_zero(x)); }
 constexpr uint32_t i32_popcnt(uint32_t x) { return static_cast<uint32_t>(std::popcount(x)); }

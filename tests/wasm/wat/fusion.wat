@@ -221,4 +221,11 @@
   (func (export "store_imm_add") (param i32 i32) (result i32)
     (i32.store (i32.add (local.get 0) (local.get 1)) (i32.const 0xdeadbeef))
     (i32.load (i32.add (local.get 0) (local.get 1))))
+;; division by constants (58-63): forms without checks, except where a check is the point
+  (func (export "div_u_7") (param i32) (result i32) (i32.div_u (local.get 0) (i32.const 7)))
+  (func (export "rem_u_big") (param i32) (result i32) (i32.rem_u (local.get 0) (i32.const 0xfffffffb)))
+  (func (export "div_s_m3") (param i32) (result i32) (i32.div_s (local.get 0) (i32.const -3)))
+  (func (export "rem_s_10") (param i32) (result i32) (i32.rem_s (local.get 0) (i32.const 10)))
+  (func (export "div_s_m1") (param i32) (result i32) (i32.div_s (local.get 0) (i32.const -1)))
+  (func (export "rem_u_0") (param i32) (result i32) (i32.rem_u (local.get 0) (i32.const 0)))
 )
