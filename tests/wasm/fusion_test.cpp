@@ -56,7 +56,10 @@ TEST_F(FusionTest, LoweringChoosesTheFusedForms) {
       {48, "F64MulMulL "},      {49, "F64MulMulR "},    {50, "I64NeImm "},     {51, "I32GeS "},
       {52, "LoopBrI64NeImm "},  {55, "F64AddLoadStore "}, {56, "I32Store8ImmAdd "}, {57, "I32StoreImmAdd "},
       {58, "I32DivUImm "},      {59, "I32RemUImm "},    {60, "I32DivSImm "},   {61, "I32RemSImm "},
-      {62, "I32DivS "},         {63, "I32RemU "},
+      {62, "I32DivS "},         {63, "I32RemU "},       {64, "I64MulImmW "},   {64, "I64XorImmW "},
+      {64, "I64AddImmW "},      {64, "I64AndImmW "},    {64, "I64OrImmW "},    {65, "SelectImmA "},
+      {66, "SelectImmB "},      {67, "SelectImmA "},    {68, "SelectImmB "},   {69, "LoopBrF64LeImm "},
+      {70, "F64LtImm "},        {70, "F64NeImm "},      {71, "BrF64Lt "},
   };
   // An op named "X " may also appear as an accumulator variant, "X_A<k> " (code.hpp).
   auto has = [&](uint32_t func, std::string op) {
@@ -111,6 +114,40 @@ TEST_F(FusionTest, DivisionByConstants) {
   auto by_zero = inst_.get_func("rem_u_0").call(store_, {I(5)});
   ASSERT_FALSE(by_zero.ok());
   EXPECT_EQ(by_zero.error().kind, isola::TrapKind::IntegerDivideByZero);
+}
+
+TEST_F(FusionTest, WideImmediatesSelectsAndFloatCompares) {
+  for (uint64_t x : {0ull, 1ull, 0xffffffffffffffffull, 0x8000000000000000ull, 0x123456789ull}) {
+    uint64_t want = ((((x * 0x9e3779b97f4a7c15ull) ^ 0x0123456789abcdefull) + 0x7fffffff00000001ull) &
+                     0x0ffffffff0f0f0f0ull) | 0x1000000000000000ull;
+    EXPECT_EQ(u64("wide_ops", {L(x)}), want) << x;
+  }
+  EXPECT_EQ(u32("select_imm_a", {I(5), I(1)}), 0u);
+  EXPECT_EQ(u32("select_imm_a", {I(5), I(0)}), 5u);
+  EXPECT_EQ(u32("select_imm_b", {I(5), I(2)}), 5u);
+  EXPECT_EQ(u32("select_imm_b", {I(5), I(0)}), 7u);
+  EXPECT_EQ(u64("select_imm_i64", {L(3), I(1)}), 0xffffffffull);  // zero-extended, not -1
+  EXPECT_EQ(u64("select_imm_i64", {L(3), I(0)}), 3u);
+  auto f32 = [&](float x, uint32_t c) {
+    auto r = call("select_imm_f32", {Value::f32(x), I(c)});
+    return r.empty() ? 0u : std::bit_cast<uint32_t>(r[0].f32());
+  };
+  EXPECT_EQ(f32(2.5f, 1), std::bit_cast<uint32_t>(2.5f));
+  EXPECT_EQ(f32(2.5f, 0), std::bit_cast<uint32_t>(-1.5f));
+  EXPECT_EQ(u32("count_to_4", {Value::f64(0.0)}), 5u);  // x = 1, 2, 3, 4 <= 4 loop; 5 is not
+  EXPECT_EQ(u32("count_to_4", {Value::f64(3.5)}), 1u);
+  EXPECT_EQ(u32("count_to_4", {Value::f64(std::nan(""))}), 1u);  // NaN <= 4 is false
+  // bits: lt le gt ge eq ne, against 0.0
+  EXPECT_EQ(u32("f64_cmp_zero", {Value::f64(-1.0)}), 0b100011u);
+  EXPECT_EQ(u32("f64_cmp_zero", {Value::f64(-0.0)}), 0b011010u);
+  EXPECT_EQ(u32("f64_cmp_zero", {Value::f64(2.0)}), 0b101100u);
+  EXPECT_EQ(u32("f64_cmp_zero", {Value::f64(std::nan(""))}), 0b100000u);
+  EXPECT_EQ(u32("br_f64_lt", {Value::f64(1.0), Value::f64(2.0)}), 1u);
+  EXPECT_EQ(u32("br_f64_lt", {Value::f64(2.0), Value::f64(2.0)}), 0u);
+  EXPECT_EQ(u32("br_f64_lt", {Value::f64(std::nan("")), Value::f64(2.0)}), 0u);
+  EXPECT_EQ(u32("if_f64_ge", {Value::f64(2.0), Value::f64(2.0)}), 1u);
+  EXPECT_EQ(u32("if_f64_ge", {Value::f64(1.0), Value::f64(2.0)}), 0u);
+  EXPECT_EQ(u32("if_f64_ge", {Value::f64(2.0), Value::f64(std::nan(""))}), 0u);  // not "!(a < b)"
 }
 
 TEST_F(FusionTest, ArithmeticWithALoadedOperand) {

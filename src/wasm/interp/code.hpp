@@ -33,7 +33,10 @@ namespace isola::interp {
   F(X, BrI64Eqz, 2) F(X, BrI64Nez, 2)                                                      \
   F(X, BrI64EqImm, 3) F(X, BrI64NeImm, 3) F(X, BrI64LtSImm, 3) F(X, BrI64LtUImm, 3)        \
   F(X, BrI64GtSImm, 3) F(X, BrI64GtUImm, 3) F(X, BrI64LeSImm, 3) F(X, BrI64LeUImm, 3)      \
-  F(X, BrI64GeSImm, 3) F(X, BrI64GeUImm, 3)
+  F(X, BrI64GeSImm, 3) F(X, BrI64GeUImm, 3)                                                \
+  /* f64 compares (br_if only: their negation is not another compare): a b t / a lo hi t */ \
+  F(X, BrF64Lt, 3) F(X, BrF64Le, 3) F(X, BrF64Gt, 3) F(X, BrF64Ge, 3)                      \
+  F(X, BrF64LtImm, 4) F(X, BrF64LeImm, 4) F(X, BrF64GtImm, 4) F(X, BrF64GeImm, 4)
 #define ISOLA_IOP_PLAIN(X, name, n) X(name, n)
 // A branch back to a loop's head has one more operand word: the fuel the iteration costs.
 // Loop back-edges and function entries are where a running guest notices a stop request
@@ -112,6 +115,9 @@ namespace isola::interp {
   F(X, I32AddShl, 4, 1) F(X, I32AddShl, 4, 2) F(X, F64AddLoadStore, 5, 0)                  \
   F(X, I32StoreAddImm, 4, 2) F(X, I64StoreAddImm, 4, 2) F(X, I32Store8AddImm, 4, 2)        \
   F(X, I32ShlOrShrU, 5, 1) F(X, I32ShrUOrShl, 5, 1) F(X, I32AddShlImm, 5, 2)               \
+  F(X, BrF64LtImm, 4, 0) F(X, BrF64LeImm, 4, 0) F(X, BrF64GtImm, 4, 0) F(X, BrF64GeImm, 4, 0) \
+  F(X, LoopBrF64LtImm, 5, 0) F(X, LoopBrF64LeImm, 5, 0) F(X, LoopBrF64GtImm, 5, 0)          \
+  F(X, LoopBrF64GeImm, 5, 0) F(X, SelectImmA, 4, 3) F(X, I64MulImmW, 4, 1)                  \
   F(X, Move32, 6, 0) F(X, Move32, 6, 3)
 #define ISOLA_IOP_ACC(X, name, n, k) X(name##_A##k, n)
 
@@ -126,7 +132,9 @@ namespace isola::interp {
   F(I32Load16UAddImm) F(I32LoadIdx) F(I64LoadIdx) F(I32Load8UIdx) F(I32Load16UIdx)         \
   F(I32AddLoad) F(I64AddLoad) F(F32AddLoad) F(F32MulLoad) F(F64AddLoad) F(F64SubLoad)      \
   F(I32ShlOrShrU) F(I32ShrUOrShl) F(F64MulLoadAddImm) F(I32AddShlImm) F(I32DivUImm)       \
-  F(I32RemUImm) F(I32DivSImm) F(I32RemSImm)                                                \
+  F(I32RemUImm) F(I32DivSImm) F(I32RemSImm) F(I64AddImmW) F(I64MulImmW) F(I64XorImmW)     \
+  F(I64AndImmW) F(I64OrImmW) F(SelectImmA) F(SelectImmB) F(F64EqImm) F(F64NeImm)           \
+  F(F64LtImm) F(F64GtImm) F(F64LeImm) F(F64GeImm)                                          \
   F(F64MulLoad) F(I32Eq) F(I32Ne) F(I32LtS) F(I32LtU) F(I32GtS) F(I32GtU) F(I32LeS)        \
   F(I32LeU) F(I32GeS) F(I32GeU) F(I32Add) F(I32Sub) F(I32Mul) F(I32And) F(I32Or)           \
   F(I32Xor) F(I32Shl) F(I32ShrS) F(I32ShrU) F(I32Rotl) F(I32Rotr) F(I64Eq) F(I64Ne)        \
@@ -255,6 +263,13 @@ namespace isola::interp {
   X(I32AddShlImm, 5) /* d a b k imm: a + (b << k) + imm */                                 \
   /* division by a constant: d a mlo mhi (m: numeric.hpp u32_div_magic) [divisor] / d a imm */ \
   X(I32DivUImm, 4) X(I32RemUImm, 5) X(I32DivSImm, 3) X(I32RemSImm, 3)                      \
+  /* i64 arithmetic with a constant that needs all 64 bits (hash multipliers): d a lo hi */ \
+  X(I64AddImmW, 4) X(I64MulImmW, 4) X(I64XorImmW, 4) X(I64AndImmW, 4) X(I64OrImmW, 4)     \
+  /* select with a 32-bit constant (zero-extended, as Const32 would write it) in place of */ \
+  /* the first / second value: d imm b c / d a imm c */                                   \
+  X(SelectImmA, 4) X(SelectImmB, 4)                                                        \
+  /* f64 compares with a constant right operand: d a lo hi */                              \
+  X(F64EqImm, 4) X(F64NeImm, 4) X(F64LtImm, 4) X(F64GtImm, 4) X(F64LeImm, 4) X(F64GeImm, 4) \
   X(I32LoadAdd, 4) X(I64LoadAdd, 4) X(I32Load8UAdd, 4) X(I32Load8SAdd, 4)                  \
   X(I32Load16UAdd, 4) /* d a b off: load at (a + b) + off */                               \
   X(I32LoadAddImm, 4) X(I64LoadAddImm, 4) X(I32Load8UAddImm, 4) X(I32Load8SAddImm, 4)      \

@@ -553,6 +553,26 @@ class Lowerer {
           defined(s, s + 2, imm_form, a, imm);
           return;
         }
+        // A constant that needs all 64 bits (hash multipliers): the wide form, if any.
+        IOp wide = imm_form == IOp::I64AddImm   ? IOp::I64AddImmW
+                   : imm_form == IOp::I64MulImm ? IOp::I64MulImmW
+                   : imm_form == IOp::I64XorImm ? IOp::I64XorImmW
+                   : imm_form == IOp::I64AndImm ? IOp::I64AndImmW
+                   : imm_form == IOp::I64OrImm  ? IOp::I64OrImmW
+                                                : IOp::Count;
+        if (wide != IOp::Count) {
+          uint32_t a = b_small ? top_slot(1) : top_slot(0);
+          pop();
+          pop();
+          uint32_t d = push_stack();
+          uint32_t s = emit(wide);
+          word(d);
+          word(a);
+          word(static_cast<uint32_t>(full));
+          word(static_cast<uint32_t>(full >> 32));
+          defined(s, s + 2, wide);
+          return;
+        }
       }
     }
     if (try_funnel(o) || try_shifted(o) || try_op_load(o) || try_add3(o) || try_f64_product(o)) return;
@@ -595,6 +615,26 @@ class Lowerer {
     }
     defined(s, s + 2, f);
     return true;
+  }
+  // An f64 compare, with a constant right operand as an immediate (x <= 4.0). Recorded
+  // (a, b) or (a, lo, hi) so that a br_if on it fuses (emit_cond_branch).
+  void f64_compare(IOp o, IOp imm_form) {
+    if (vs_.back().kind != Entry::Const) {
+      binop(o);
+      return;
+    }
+    uint64_t imm = vs_.back().imm;
+    uint32_t a = top_slot(1);
+    pop();
+    pop();
+    uint32_t d = push_stack();
+    uint32_t s = emit(imm_form);
+    word(d);
+    word(a);
+    word(static_cast<uint32_t>(imm));
+    word(static_cast<uint32_t>(imm >> 32));
+    defined(s, s + 2, imm_form, a, static_cast<uint32_t>(imm));
+    last_.c = static_cast<uint32_t>(imm >> 32);
   }
   // Float arithmetic whose right operand is a constant takes it as an immediate (operand
   // order is kept, so NaN propagation is exactly that of the general form).
@@ -1124,6 +1164,26 @@ uint32_t Lowerer::emit_cond_branch(bool when, IOp* op) {
       word(0);
       return s;
     }
+    // f64 compares branch on their own result only: !(a < b) is not a >= b when one is NaN.
+    if (when) {
+      IOp f = cmp == IOp::F64Lt ? IOp::BrF64Lt : cmp == IOp::F64Le ? IOp::BrF64Le
+            : cmp == IOp::F64Gt ? IOp::BrF64Gt : cmp == IOp::F64Ge ? IOp::BrF64Ge
+            : cmp == IOp::F64LtImm ? IOp::BrF64LtImm : cmp == IOp::F64LeImm ? IOp::BrF64LeImm
+            : cmp == IOp::F64GtImm ? IOp::BrF64GtImm : cmp == IOp::F64GeImm ? IOp::BrF64GeImm : IOp::Count;
+      if (f != IOp::Count) {
+        const bool imm = f == IOp::BrF64LtImm || f == IOp::BrF64LeImm || f == IOp::BrF64GtImm || f == IOp::BrF64GeImm;
+        Last l = last_;
+        drop_last();
+        pop();
+        if (op) *op = f;
+        uint32_t s = emit(f);
+        word(l.a);
+        word(l.b);
+        if (imm) word(l.c);
+        word(0);
+        return s;
+      }
+    }
     if (cmp == IOp::I32Eqz || cmp == IOp::I64Eqz) {
       Last l = last_;
       drop_last();
@@ -1460,6 +1520,23 @@ bool Lowerer::instruction(Reader& r, uint8_t o) {
     case op::Drop: pop(); return true;
     case op::Select: case op::SelectT: {
       if (o == op::SelectT) { uint32_t n = r.u32(); for (uint32_t i = 0; i < n; ++i) r.u8(); }
+      // A 32-bit constant as either value (c ? 0 : x) is an immediate of SelectImmA/B.
+      for (uint32_t which = 0; which < 2; ++which) {
+        const Entry& k = vs_[height() - 3 + which];
+        if (k.kind != Entry::Const || k.imm >> 32 != 0) continue;
+        const uint32_t imm = static_cast<uint32_t>(k.imm);
+        uint32_t c = top_slot(0);
+        uint32_t x = top_slot(which == 0 ? 1 : 2);
+        pop(); pop(); pop();
+        uint32_t d = push_stack();
+        uint32_t s = emit(which == 0 ? IOp::SelectImmA : IOp::SelectImmB);
+        word(d);
+        word(which == 0 ? imm : x);
+        word(which == 0 ? x : imm);
+        word(c);
+        defined(s, s + 2);
+        return true;
+      }
       uint32_t c = top_slot(0);
       uint32_t b = top_slot(1);
       uint32_t a = top_slot(2);
@@ -1611,12 +1688,12 @@ bool Lowerer::instruction(Reader& r, uint8_t o) {
     case op::F32Gt: binop(IOp::F32Gt); return true;
     case op::F32Le: binop(IOp::F32Le); return true;
     case op::F32Ge: binop(IOp::F32Ge); return true;
-    case op::F64Eq: binop(IOp::F64Eq); return true;
-    case op::F64Ne: binop(IOp::F64Ne); return true;
-    case op::F64Lt: binop(IOp::F64Lt); return true;
-    case op::F64Gt: binop(IOp::F64Gt); return true;
-    case op::F64Le: binop(IOp::F64Le); return true;
-    case op::F64Ge: binop(IOp::F64Ge); return true;
+    case op::F64Eq: f64_compare(IOp::F64Eq, IOp::F64EqImm); return true;
+    case op::F64Ne: f64_compare(IOp::F64Ne, IOp::F64NeImm); return true;
+    case op::F64Lt: f64_compare(IOp::F64Lt, IOp::F64LtImm); return true;
+    case op::F64Gt: f64_compare(IOp::F64Gt, IOp::F64GtImm); return true;
+    case op::F64Le: f64_compare(IOp::F64Le, IOp::F64LeImm); return true;
+    case op::F64Ge: f64_compare(IOp::F64Ge, IOp::F64GeImm); return true;
 
     case op::I32Clz: unop(IOp::I32Clz); return true;
     case op::I32Ctz: unop(IOp::I32Ctz); return true;
