@@ -159,6 +159,18 @@ TEST_P(MemoryTest, GrowthMakesPagesAccessible) {
   EXPECT_EQ(store.memory_bytes(), 4u * 65536);
 }
 
+TEST_P(MemoryTest, CallersSeeWhatTheirCalleeGrew) {
+  isola::Store store(engine_);
+  auto inst = instantiate(store);
+  ASSERT_TRUE(inst);
+  for (int32_t pages = 1; pages <= 17; pages += 8) {  // 1 -> 9 -> 17 pages, then 25
+    auto r = call(store, inst, "grow_in_callee", {Value::i32(pages)});
+    ASSERT_TRUE(r.ok()) << pages << ": " << r.error().to_string();
+    EXPECT_EQ((*r)[0].i32(), 0x5eed + 'h');  // the new last word and "hello" at 16
+  }
+  EXPECT_EQ(store.memory_bytes(), 25u * 65536);
+}
+
 TEST_P(MemoryTest, StoreLimitsBoundMemory) {
   isola::Store store(engine_);
   isola::StoreLimits lim;

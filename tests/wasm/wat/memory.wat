@@ -23,4 +23,13 @@
   (func $middle (param i32) (result i32) local.get 0 call $inner)
   (func (export "nested") (param i32) (result i32) local.get 0 call $middle)
   (func (export "host_peek") call $peek_past_end)
+  ;; A callee grows the memory (which may move it, with bounds checks); the caller then
+  ;; writes and reads the new pages and its old data.
+  (func $grow_by (param i32) (result i32) local.get 0 memory.grow)
+  (func (export "grow_in_callee") (param i32) (result i32)
+    (drop (call $grow_by (i32.const 8)))
+    (i32.store (i32.sub (i32.mul (i32.const 65536) (i32.add (local.get 0) (i32.const 8))) (i32.const 4))
+               (i32.const 0x5eed))
+    (i32.add (i32.load (i32.sub (i32.mul (i32.const 65536) (i32.add (local.get 0) (i32.const 8))) (i32.const 4)))
+             (i32.load8_u (i32.const 16))))
 )
