@@ -9,11 +9,14 @@
 // moved into their slots ("materialised") only where control flow merges, so every path
 // into a label agrees on where each value lives.
 //
-// Peephole rules, all local to the instruction just emitted:
+// Peephole rules, all local to the last instruction or two just emitted (last_, prev_):
 //  - `local.set x` after an instruction that produced the top value rewrites that
 //    instruction's destination to x (no copy);
 //  - a compare followed by `br_if` / `if` becomes one compare-and-branch instruction;
-//  - integer ops with a constant right operand use immediate forms;
+//  - ops with a constant operand use immediate forms (division by multiplication);
+//  - an op whose operand was just computed by a shift, a load or a multiply takes the fused
+//    form that does both; a load whose value is stored unchanged becomes a move; two shifts
+//    or'ed together, and `c[j] += x * b[k]`, fuse three instructions into one;
 //  - once the code is complete, an instruction reading the value its predecessor just wrote
 //    takes the variant that reads it from the accumulator register (forward_accumulator).
 //
