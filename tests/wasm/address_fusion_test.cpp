@@ -79,6 +79,8 @@ TEST_P(AddressFusionTest, LoweringChoosesTheForms) {
   EXPECT_TRUE(has(14, "I32ShrUOrShl"));
   for (uint32_t f : {15u, 16u}) EXPECT_TRUE(has(f, "F64MulAddLoadStore")) << module_->disassemble(f);
   EXPECT_TRUE(has(17, "I32AddShlImm"));
+  for (uint32_t f : {18u, 20u, 21u}) EXPECT_TRUE(has(f, "I32AddImmLoadStore")) << module_->disassemble(f);
+  EXPECT_TRUE(has(19, "I32AddLoadStore")) << module_->disassemble(19);
   EXPECT_FALSE(has(17, "I32AddImm")) << module_->disassemble(17);
 }
 
@@ -159,6 +161,33 @@ TEST_P(AddressFusionTest, ScaledIndexPlusSum) {
   ASSERT_TRUE(mem_.store<uint32_t>(0 + 20, 7));  // p + 8 wraps to 0
   EXPECT_EQ(u32("field_at", {I(0xFFFFFFF8u), I(5)}), 14u);
   expect_oob("field_at", {I(65536 - 8), I(0)});
+}
+
+TEST_P(AddressFusionTest, ReadModifyWrite) {
+  ASSERT_TRUE(mem_.store<uint32_t>(104, 0xFFFFFFFFu));
+  call("inc_mem", {I(100)});
+  EXPECT_EQ(at32(104), 0u);  // wraps
+  call("inc_mem", {I(100)});
+  EXPECT_EQ(at32(104), 1u);
+  EXPECT_EQ(at32(100), 0u);
+  call("add_mem", {I(200), I(40)});
+  call("add_mem", {I(200), I(2)});
+  EXPECT_EQ(at32(200), 42u);
+  call("dec_mem_at", {I(300)});
+  EXPECT_EQ(at32(308), 0xFFFFFFFFu);
+  call("dec_mem_at", {I(0xFFFFFFF8u)});  // p + 8 wraps to 0
+  EXPECT_EQ(at32(0), 0xFFFFFFFFu);
+  ASSERT_TRUE(mem_.store<uint32_t>(400, 37));
+  call("copy_plus_5", {I(400), I(500)});
+  EXPECT_EQ(at32(500), 42u);
+  EXPECT_EQ(at32(400), 37u);
+  // The load traps first: nothing is written.
+  ASSERT_TRUE(mem_.store<uint32_t>(600, 9));
+  expect_oob("copy_plus_5", {I(65533), I(600)});
+  EXPECT_EQ(at32(600), 9u);
+  expect_oob("copy_plus_5", {I(600), I(65533)});
+  expect_oob("inc_mem", {I(65530)});
+  expect_oob("add_mem", {I(65534), I(1)});
 }
 
 TEST_P(AddressFusionTest, FunnelShifts) {

@@ -184,7 +184,7 @@ namespace isola::interp {
   F(I32StoreImm) F(I64StoreImm) F(I32Store8Imm) F(I32Store16Imm) F(I32StoreAdd) F(I64StoreAdd) \
   F(I32Store8Add) F(I32StoreAddImm) F(I64StoreAddImm) F(I32Store8AddImm) F(I32StoreImmAdd)  \
   F(I32Store8ImmAdd) F(F64AddLoadStore) F(GlobalSet) F(Move8) F(Move16) F(Move32) F(Move64) \
-  F(F64MulAddLoadStore)
+  F(F64MulAddLoadStore) F(I32AddImmLoadStore) F(I32AddLoadStore)
 
 // X(name, operand words). Operand layouts: d = destination slot, a/b/c = source slots,
 // imm = 32-bit immediate, lo/hi = 64-bit immediate, t = branch offset, off = memarg offset,
@@ -288,6 +288,10 @@ namespace isola::interp {
   /* x bbase bimm boff caddr coff saddr soff, as f64: */                                   \
   /* mem[saddr + soff] = x * mem[(bbase + bimm) + boff] + mem[caddr + coff] */             \
   X(F64MulAddLoadStore, 8)                                                                 \
+  /* i32 read-modify-write: base imm off k sbase simm soff: */                             \
+  /* mem[(sbase + simm) + soff] = mem[(base + imm) + off] + k; v addr off saddr soff: */   \
+  /* mem[saddr + soff] = v + mem[addr + off] */                                            \
+  X(I32AddImmLoadStore, 7) X(I32AddLoadStore, 5)                                           \
   /* f32 / f64 */                                                                          \
   X(F32Eq, 3) X(F32Ne, 3) X(F32Lt, 3) X(F32Gt, 3) X(F32Le, 3) X(F32Ge, 3)                  \
   X(F64Eq, 3) X(F64Ne, 3) X(F64Lt, 3) X(F64Gt, 3) X(F64Le, 3) X(F64Ge, 3)                  \

@@ -932,6 +932,32 @@ class Lowerer {
       word(so);
       return;
     }
+    // i32 read-modify-write, `x[i] += k` (counters, reference counts, histograms): the
+    // load, the add of a constant and the store were the last three instructions; one
+    // instruction does all, whatever the store's address is.
+    if (o == IOp::I32Store && last_defines(height() - 1) && last_.op == IOp::I32AddImm && prev_.valid &&
+        prev_.end == last_.start && prev_.height == last_.height && last_.a == S(prev_.height) &&
+        code_->words[prev_.dst_word] == S(prev_.height) &&
+        (prev_.op == IOp::I32Load || prev_.op == IOp::I32LoadAddImm)) {
+      const Last add = last_, ld = prev_;
+      const bool at = ld.op == IOp::I32LoadAddImm;
+      drop_last();
+      drop_last();
+      const Entry a = vs_[height() - 2];  // the store's address: a local, a Sum or a slot
+      const uint32_t sb = a.reads_local() ? a.local : slot(height() - 2);
+      const uint32_t si = a.kind == Entry::Sum ? static_cast<uint32_t>(a.imm) : 0u;
+      pop();
+      pop();
+      emit(IOp::I32AddImmLoadStore);
+      word(ld.a);              // the load's base slot,
+      word(at ? ld.b : 0);     // immediate
+      word(at ? ld.c : ld.b);  // and offset
+      word(add.b);             // k
+      word(sb);
+      word(si);
+      word(off);
+      return;
+    }
     // The address is a local plus a constant (Entry::Sum).
     if (vs_[height() - 2].kind == Entry::Sum && addr_fused(o, true) != IOp::Count) {
       uint32_t v = top_slot(0);
@@ -983,6 +1009,22 @@ class Lowerer {
       word(at ? mul.d : mul.c);  // and offset
       word(add.b);             // c[j]: address slot
       word(add.c);             // and offset
+      word(a);
+      word(off);
+      return;
+    }
+    // `x[i] += v`: the add that read memory itself (I32AddLoad), then the store.
+    if (o == IOp::I32Store && last_defines(height() - 1) && last_.op == IOp::I32AddLoad &&
+        vs_[height() - 2].kind != Entry::Const) {
+      Last l = last_;
+      drop_last();
+      uint32_t a = top_slot(1);
+      pop();
+      pop();
+      emit(IOp::I32AddLoadStore);
+      word(l.a);  // v
+      word(l.b);  // the load's address slot
+      word(l.c);  // and offset
       word(a);
       word(off);
       return;

@@ -93,7 +93,18 @@
     (i32.add
       (i32.load (i32.add (i32.add (local.get 0) (i32.const 8)) (i32.shl (local.get 1) (i32.const 2))))
       (i32.load (i32.add (i32.shl (local.get 1) (i32.const 34)) (i32.add (local.get 0) (i32.const 8))))))
-  ;; 18: c[0] = c[0] + x * b[0] (c is loaded first: not fused).
+  ;; 18-21: read-modify-write in one instruction: x[1] += 1 at p + 4; *p += v; x[2] -= 1
+  ;; at p + 8 (a Sum address); and *q = *p + 5 (two addresses).
+  (func (export "inc_mem") (param i32)
+    (i32.store offset=4 (local.get 0) (i32.add (i32.load offset=4 (local.get 0)) (i32.const 1))))
+  (func (export "add_mem") (param i32 i32)
+    (i32.store (local.get 0) (i32.add (local.get 1) (i32.load (local.get 0)))))
+  (func (export "dec_mem_at") (param i32)
+    (i32.store (i32.add (local.get 0) (i32.const 8))
+      (i32.add (i32.load (i32.add (local.get 0) (i32.const 8))) (i32.const -1))))
+  (func (export "copy_plus_5") (param i32 i32)
+    (i32.store (local.get 1) (i32.add (i32.load (local.get 0)) (i32.const 5))))
+  ;; 22: c[0] = c[0] + x * b[0] (c is loaded first: not fused).
   (func (export "axpy_rev") (param i32 f64 i32)
     (f64.store (local.get 0)
       (f64.add (f64.load (local.get 0)) (f64.mul (local.get 1) (f64.load (local.get 2))))))
