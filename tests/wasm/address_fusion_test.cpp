@@ -81,6 +81,9 @@ TEST_P(AddressFusionTest, LoweringChoosesTheForms) {
   EXPECT_TRUE(has(17, "I32AddShlImm"));
   for (uint32_t f : {18u, 20u, 21u}) EXPECT_TRUE(has(f, "I32AddImmLoadStore")) << module_->disassemble(f);
   EXPECT_TRUE(has(19, "I32AddLoadStore")) << module_->disassemble(19);
+  EXPECT_TRUE(has(23, "F64LoadSubStore")) << module_->disassemble(23);
+  EXPECT_TRUE(has(24, "F64AddLoadStore")) << module_->disassemble(24);
+  EXPECT_TRUE(has(25, "F64LoadSub")) << module_->disassemble(25);
   EXPECT_FALSE(has(17, "I32AddImm")) << module_->disassemble(17);
 }
 
@@ -188,6 +191,30 @@ TEST_P(AddressFusionTest, ReadModifyWrite) {
   expect_oob("copy_plus_5", {I(600), I(65533)});
   expect_oob("inc_mem", {I(65530)});
   expect_oob("add_mem", {I(65534), I(1)});
+}
+
+TEST_P(AddressFusionTest, LoadsMovedPastOneArithmeticInstruction) {
+  ASSERT_TRUE(mem_.store<double>(800, 10.0));
+  call("sub_from_mem", {I(800), D(1.5), D(3.0)});
+  EXPECT_EQ(at_f64(800), 9.5);
+  call("add_to_mem", {I(800), D(1.0), D(4.0)});
+  EXPECT_EQ(at_f64(800), 9.75);
+  auto r = run("mem_minus_sqrt", {I(800), D(16.0)});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)[0].f64(), 5.75);
+  // Subtraction keeps its order: mem - x, not x - mem.
+  ASSERT_TRUE(mem_.store<double>(808, 1.0));
+  call("sub_from_mem", {I(808), D(4.0), D(1.0)});
+  EXPECT_EQ(at_f64(808), -3.0);
+  // The load still traps, and before the store.
+  expect_oob("sub_from_mem", {I(65530), D(1.0), D(1.0)});
+  expect_oob("mem_minus_sqrt", {I(65530), D(1.0)});
+  // A call between the load and the op is not crossed: the old value is used.
+  ASSERT_TRUE(mem_.store<double>(900, 8.0));
+  r = run("load_then_call", {I(900)});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)[0].f64(), 7.0);
+  EXPECT_EQ(at_f64(900), 100.0);
 }
 
 TEST_P(AddressFusionTest, FunnelShifts) {

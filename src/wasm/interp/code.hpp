@@ -118,6 +118,7 @@ namespace isola::interp {
   F(X, BrF64LtImm, 4, 0) F(X, BrF64LeImm, 4, 0) F(X, BrF64GtImm, 4, 0) F(X, BrF64GeImm, 4, 0) \
   F(X, LoopBrF64LtImm, 5, 0) F(X, LoopBrF64LeImm, 5, 0) F(X, LoopBrF64GtImm, 5, 0)          \
   F(X, LoopBrF64GeImm, 5, 0) F(X, SelectImmA, 4, 3) F(X, I64MulImmW, 4, 1)                  \
+  F(X, F64LoadSubStore, 5, 0) F(X, F64LoadSub, 4, 1) F(X, F64AddLoad, 4, 1)                 \
   F(X, Move32, 6, 0) F(X, Move32, 6, 3)
 #define ISOLA_IOP_ACC(X, name, n, k) X(name##_A##k, n)
 
@@ -132,7 +133,7 @@ namespace isola::interp {
   F(I32Load16UAddImm) F(I32LoadIdx) F(I64LoadIdx) F(I32Load8UIdx) F(I32Load16UIdx)         \
   F(I32AddLoad) F(I64AddLoad) F(F32AddLoad) F(F32MulLoad) F(F64AddLoad) F(F64SubLoad)      \
   F(I32ShlOrShrU) F(I32ShrUOrShl) F(F64MulLoadAddImm) F(I32AddShlImm) F(I32DivUImm)       \
-  F(I32RemUImm) F(I32DivSImm) F(I32RemSImm) F(I64AddImmW) F(I64MulImmW) F(I64XorImmW)     \
+  F(F64LoadSub) F(I32RemUImm) F(I32DivSImm) F(I32RemSImm) F(I64AddImmW) F(I64MulImmW) F(I64XorImmW)     \
   F(I64AndImmW) F(I64OrImmW) F(SelectImmA) F(SelectImmB) F(F64EqImm) F(F64NeImm)           \
   F(F64LtImm) F(F64GtImm) F(F64LeImm) F(F64GeImm)                                          \
   F(F64MulLoad) F(I32Eq) F(I32Ne) F(I32LtS) F(I32LtU) F(I32GtS) F(I32GtU) F(I32LeS)        \
@@ -184,7 +185,7 @@ namespace isola::interp {
   F(I32StoreImm) F(I64StoreImm) F(I32Store8Imm) F(I32Store16Imm) F(I32StoreAdd) F(I64StoreAdd) \
   F(I32Store8Add) F(I32StoreAddImm) F(I64StoreAddImm) F(I32Store8AddImm) F(I32StoreImmAdd)  \
   F(I32Store8ImmAdd) F(F64AddLoadStore) F(GlobalSet) F(Move8) F(Move16) F(Move32) F(Move64) \
-  F(F64MulAddLoadStore) F(I32AddImmLoadStore) F(I32AddLoadStore)
+  F(F64MulAddLoadStore) F(I32AddImmLoadStore) F(I32AddLoadStore) F(F64LoadSubStore)
 
 // X(name, operand words). Operand layouts: d = destination slot, a/b/c = source slots,
 // imm = 32-bit immediate, lo/hi = 64-bit immediate, t = branch offset, off = memarg offset,
@@ -292,6 +293,8 @@ namespace isola::interp {
   /* mem[(sbase + simm) + soff] = mem[(base + imm) + off] + k; v addr off saddr soff: */   \
   /* mem[saddr + soff] = v + mem[addr + off] */                                            \
   X(I32AddImmLoadStore, 7) X(I32AddLoadStore, 5)                                           \
+  X(F64LoadSub, 4) /* d x addr off: mem[addr + off] - x, as f64 */                         \
+  X(F64LoadSubStore, 5) /* x addr off saddr soff: mem[saddr + soff] = mem[addr + off] - x */ \
   /* f32 / f64 */                                                                          \
   X(F32Eq, 3) X(F32Ne, 3) X(F32Lt, 3) X(F32Gt, 3) X(F32Le, 3) X(F32Ge, 3)                  \
   X(F64Eq, 3) X(F64Ne, 3) X(F64Lt, 3) X(F64Gt, 3) X(F64Le, 3) X(F64Ge, 3)                  \

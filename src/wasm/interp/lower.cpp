@@ -578,7 +578,9 @@ class Lowerer {
         }
       }
     }
-    if (try_funnel(o) || try_shifted(o) || try_op_load(o) || try_add3(o) || try_f64_product(o)) return;
+    if (try_funnel(o) || try_shifted(o) || try_op_load(o) || try_add3(o) || try_f64_product(o) ||
+        try_loaded_left(o))
+      return;
     uint32_t b = top_slot(0);
     uint32_t a = top_slot(1);
     pop();
@@ -800,6 +802,55 @@ class Lowerer {
         return Fused{IOp::F64MulLoadAddImm, l.a, l.b, true, l.c};
       return l.op == want ? Fused{f, l.a, l.b} : Fused{};  // address slot, offset
     });
+  }
+  // `mem[a] op x` with x computed by one f64 instruction after the load (nbody's
+  // v -= d * m): the load moves after that instruction, which neither reads memory nor
+  // traps, and the op reads memory itself. F64AddLoad and F64MulLoad compute x op mem, the
+  // order wasm's result does not depend on but for which NaN's payload comes out; F64LoadSub
+  // keeps the order.
+  bool try_loaded_left(IOp o) {
+    if (o != IOp::F64Add && o != IOp::F64Sub && o != IOp::F64Mul) return false;
+    const uint32_t h = height();
+    if (!last_defines(h - 1) || !prev_defines(h - 2) || prev_.op != IOp::I64Load) return false;
+    switch (last_.op) {
+      case IOp::F64Add: case IOp::F64Sub: case IOp::F64Mul: case IOp::F64Div: case IOp::F64MulMulL:
+      case IOp::F64MulMulR: case IOp::F64AddMul: case IOp::F64MulAdd: case IOp::F64SubMul:
+      case IOp::F64MulSub: case IOp::F64Sqrt: case IOp::F64Neg: case IOp::F64Abs:
+        break;
+      default:
+        return false;
+    }
+    const Last ld = prev_;
+    drop_prev();
+    const uint32_t x = S(h - 1);
+    pop();
+    pop();
+    uint32_t d = push_stack();
+    IOp f = o == IOp::F64Add ? IOp::F64AddLoad : o == IOp::F64Sub ? IOp::F64LoadSub : IOp::F64MulLoad;
+    uint32_t s = emit(f);
+    word(d);
+    word(x);
+    word(ld.a);
+    word(ld.b);
+    defined(s, s + 2, f, x, ld.a);
+    last_.c = ld.b;
+    return true;
+  }
+  // Removes the instruction before the last one (prev_, right before it): the last one's
+  // words move down into its place.
+  void drop_prev() {
+    const uint32_t n = prev_.end - prev_.start, from = prev_.start;
+    std::vector<uint32_t>& w = code_->words;
+    std::copy(w.begin() + last_.start, w.end(), w.begin() + prev_.start);
+    w.resize(w.size() - n);
+    auto& offs = code_->offsets;
+    offs[offs.size() - 2].second = offs.back().second;
+    offs.pop_back();
+    last_.start -= n;
+    last_.end -= n;
+    last_.dst_word -= n;
+    prev_ = Last{};
+    if (last_copy_ != UINT32_MAX && last_copy_ >= from) last_copy_ = UINT32_MAX;
   }
   // i32.add of a value and a sum just computed: a + b + c in one instruction.
   bool try_add3(IOp o) {
@@ -1023,6 +1074,22 @@ class Lowerer {
       pop();
       emit(IOp::I32AddLoadStore);
       word(l.a);  // v
+      word(l.b);  // the load's address slot
+      word(l.c);  // and offset
+      word(a);
+      word(off);
+      return;
+    }
+    // f64 `v[i] = v[i] - x` whose difference was computed last (try_loaded_left).
+    if (o == IOp::I64Store && last_defines(height() - 1) && last_.op == IOp::F64LoadSub &&
+        vs_[height() - 2].kind != Entry::Const) {
+      Last l = last_;
+      drop_last();
+      uint32_t a = top_slot(1);
+      pop();
+      pop();
+      emit(IOp::F64LoadSubStore);
+      word(l.a);  // x
       word(l.b);  // the load's address slot
       word(l.c);  // and offset
       word(a);

@@ -108,4 +108,18 @@
   (func (export "axpy_rev") (param i32 f64 i32)
     (f64.store (local.get 0)
       (f64.add (f64.load (local.get 0)) (f64.mul (local.get 1) (f64.load (local.get 2))))))
+  ;; 23-25: mem[p] op x with x computed after the load: the load moves after x's one
+  ;; instruction (v -= a / b; p += a / b; mem[p] - sqrt(x)).
+  (func (export "sub_from_mem") (param i32 f64 f64)
+    (f64.store (local.get 0) (f64.sub (f64.load (local.get 0)) (f64.div (local.get 1) (local.get 2)))))
+  (func (export "add_to_mem") (param i32 f64 f64)
+    (f64.store (local.get 0) (f64.add (f64.load (local.get 0)) (f64.div (local.get 1) (local.get 2)))))
+  (func (export "mem_minus_sqrt") (param i32 f64) (result f64)
+    (f64.sub (f64.load (local.get 0)) (f64.sqrt (local.get 1))))
+  ;; 26-27: ... but not past a call, which may write the loaded location.
+  (func $set_and_one (param i32) (result f64)
+    (f64.store (local.get 0) (f64.const 100))
+    (f64.const 1))
+  (func (export "load_then_call") (param i32) (result f64)
+    (f64.sub (f64.load (local.get 0)) (call $set_and_one (local.get 0))))
 )
