@@ -305,6 +305,13 @@ class Lowerer {
     return S(i);
   }
   uint32_t top_slot(uint32_t depth_from_top) { return slot(height() - 1 - depth_from_top); }
+  // Entry i as an address operand pair (base slot, imm): a Sum as it is, anything else in a
+  // slot with imm 0.
+  std::pair<uint32_t, uint32_t> base_and_imm(uint32_t i) {
+    const Entry e = vs_[i];
+    if (e.kind == Entry::Sum) return {e.local, static_cast<uint32_t>(e.imm)};
+    return {slot(i), 0u};
+  }
   // Before `local` is written, entries still reading it must take their own copy.
   void flush_local(uint32_t local) {
     if (local_refs_[local] == 0) return;
@@ -961,6 +968,14 @@ class Lowerer {
     off = at ? last_.c : last_.b;
     return m;
   }
+  // The store forms of the ops that read memory themselves, for store `o`: c[j] = x + b[k]
+  // (F64AddLoad), v[i] = v[i] - x (F64LoadSub, try_loaded_left), x[i] += v (I32AddLoad).
+  static IOp load_op_store(IOp o, IOp op) {
+    if (o == IOp::I64Store && op == IOp::F64AddLoad) return IOp::F64AddLoadStore;
+    if (o == IOp::I64Store && op == IOp::F64LoadSub) return IOp::F64LoadSubStore;
+    if (o == IOp::I32Store && op == IOp::I32AddLoad) return IOp::I32AddLoadStore;
+    return IOp::Count;
+  }
   void store(IOp o, Reader& r) {
     r.u32();
     uint32_t off = r.u32();
@@ -969,9 +984,7 @@ class Lowerer {
     uint32_t sb, si, so;
     if (IOp m = move_source(o, sb, si, so); m != IOp::Count) {
       drop_last();
-      Entry a = vs_[height() - 2];
-      uint32_t db = a.reads_local() ? a.local : slot(height() - 2);
-      uint32_t di = a.kind == Entry::Sum ? static_cast<uint32_t>(a.imm) : 0u;
+      const auto [db, di] = base_and_imm(height() - 2);
       pop();
       pop();
       emit(m);
@@ -994,9 +1007,7 @@ class Lowerer {
       const bool at = ld.op == IOp::I32LoadAddImm;
       drop_last();
       drop_last();
-      const Entry a = vs_[height() - 2];  // the store's address: a local, a Sum or a slot
-      const uint32_t sb = a.reads_local() ? a.local : slot(height() - 2);
-      const uint32_t si = a.kind == Entry::Sum ? static_cast<uint32_t>(a.imm) : 0u;
+      const auto [sb, si] = base_and_imm(height() - 2);
       pop();
       pop();
       emit(IOp::I32AddImmLoadStore);
@@ -1064,47 +1075,16 @@ class Lowerer {
       word(off);
       return;
     }
-    // `x[i] += v`: the add that read memory itself (I32AddLoad), then the store.
-    if (o == IOp::I32Store && last_defines(height() - 1) && last_.op == IOp::I32AddLoad &&
-        vs_[height() - 2].kind != Entry::Const) {
+    // An op that read memory itself, computed last, and the store of its result: one
+    // instruction, x addr off saddr soff (load_op_store).
+    if (IOp f = load_op_store(o, last_.op);
+        f != IOp::Count && last_defines(height() - 1) && vs_[height() - 2].kind != Entry::Const) {
       Last l = last_;
       drop_last();
       uint32_t a = top_slot(1);
       pop();
       pop();
-      emit(IOp::I32AddLoadStore);
-      word(l.a);  // v
-      word(l.b);  // the load's address slot
-      word(l.c);  // and offset
-      word(a);
-      word(off);
-      return;
-    }
-    // f64 `v[i] = v[i] - x` whose difference was computed last (try_loaded_left).
-    if (o == IOp::I64Store && last_defines(height() - 1) && last_.op == IOp::F64LoadSub &&
-        vs_[height() - 2].kind != Entry::Const) {
-      Last l = last_;
-      drop_last();
-      uint32_t a = top_slot(1);
-      pop();
-      pop();
-      emit(IOp::F64LoadSubStore);
-      word(l.a);  // x
-      word(l.b);  // the load's address slot
-      word(l.c);  // and offset
-      word(a);
-      word(off);
-      return;
-    }
-    // f64 `c[j] = x + b[k]` whose sum was computed last: load, add and store in one.
-    if (o == IOp::I64Store && last_defines(height() - 1) && last_.op == IOp::F64AddLoad &&
-        vs_[height() - 2].kind != Entry::Const) {
-      Last l = last_;
-      drop_last();
-      uint32_t a = top_slot(1);
-      pop();
-      pop();
-      emit(IOp::F64AddLoadStore);
+      emit(f);
       word(l.a);  // x
       word(l.b);  // the load's address slot
       word(l.c);  // and offset
