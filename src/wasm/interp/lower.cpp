@@ -164,6 +164,12 @@ class Lowerer {
     return prev_.valid && last_.valid && last_.end == pos() && prev_.end == last_.start && h < height() &&
            vs_[h].kind == Entry::Stack && prev_.height == h;
   }
+  // The instruction before the last one wrote, into its own stack slot, the value the last
+  // one took as operand a, and the two are adjacent: together they may become one.
+  bool prev_feeds_last() const {
+    return prev_.valid && prev_.end == last_.start && prev_.height == last_.height &&
+           last_.a == S(prev_.height) && code_->words[prev_.dst_word] == S(prev_.height);
+  }
   // The last emitted instruction produced the entry at height h (and may be dropped).
   bool last_defines(uint32_t h) const {
     return last_.valid && last_.end == pos() && h < height() && vs_[h].kind == Entry::Stack && last_.height == h;
@@ -999,9 +1005,7 @@ class Lowerer {
     // i32 read-modify-write, `x[i] += k` (counters, reference counts, histograms): the
     // load, the add of a constant and the store were the last three instructions; one
     // instruction does all, whatever the store's address is.
-    if (o == IOp::I32Store && last_defines(height() - 1) && last_.op == IOp::I32AddImm && prev_.valid &&
-        prev_.end == last_.start && prev_.height == last_.height && last_.a == S(prev_.height) &&
-        code_->words[prev_.dst_word] == S(prev_.height) &&
+    if (o == IOp::I32Store && last_defines(height() - 1) && last_.op == IOp::I32AddImm && prev_feeds_last() &&
         (prev_.op == IOp::I32Load || prev_.op == IOp::I32LoadAddImm)) {
       const Last add = last_, ld = prev_;
       const bool at = ld.op == IOp::I32LoadAddImm;
@@ -1053,9 +1057,7 @@ class Lowerer {
     }
     // f64 `c[j] += x * b[k]` (matrix products, axpy): the product, the load of c[j] and
     // the sum were the last three instructions; all of it and the store in one.
-    if (o == IOp::I64Store && last_defines(height() - 1) && last_.op == IOp::F64AddLoad && prev_.valid &&
-        prev_.end == last_.start && prev_.height == last_.height && last_.a == S(prev_.height) &&
-        code_->words[prev_.dst_word] == S(prev_.height) &&
+    if (o == IOp::I64Store && last_defines(height() - 1) && last_.op == IOp::F64AddLoad && prev_feeds_last() &&
         (prev_.op == IOp::F64MulLoad || prev_.op == IOp::F64MulLoadAddImm)) {
       const Last add = last_, mul = prev_;
       const bool at = mul.op == IOp::F64MulLoadAddImm;
