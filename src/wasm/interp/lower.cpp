@@ -634,28 +634,10 @@ class Lowerer {
     defined(s, s + 2, f);
     return true;
   }
-  // An f64 compare, with a constant right operand as an immediate (x <= 4.0). Recorded
-  // (a, b) or (a, lo, hi) so that a br_if on it fuses (emit_cond_branch).
-  void f64_compare(IOp o, IOp imm_form) {
-    if (vs_.back().kind != Entry::Const) {
-      binop(o);
-      return;
-    }
-    uint64_t imm = vs_.back().imm;
-    uint32_t a = top_slot(1);
-    pop();
-    pop();
-    uint32_t d = push_stack();
-    uint32_t s = emit(imm_form);
-    word(d);
-    word(a);
-    word(static_cast<uint32_t>(imm));
-    word(static_cast<uint32_t>(imm >> 32));
-    defined(s, s + 2, imm_form, a, static_cast<uint32_t>(imm));
-    last_.c = static_cast<uint32_t>(imm >> 32);
-  }
   // Float arithmetic whose right operand is a constant takes it as an immediate (operand
-  // order is kept, so NaN propagation is exactly that of the general form).
+  // order is kept, so NaN propagation is exactly that of the general form). Recorded as
+  // (a, lo) and c = hi, so that a br_if on an f64 compare with a constant (x <= 4.0) fuses
+  // (emit_cond_branch).
   void float_binop(IOp o, IOp imm_form, bool is64) {
     if (vs_.back().kind != Entry::Const) {
       binop(o);
@@ -671,7 +653,8 @@ class Lowerer {
     word(a);
     word(static_cast<uint32_t>(imm));
     if (is64) word(static_cast<uint32_t>(imm >> 32));
-    defined(s, s + 2);
+    defined(s, s + 2, imm_form, a, static_cast<uint32_t>(imm));
+    last_.c = static_cast<uint32_t>(imm >> 32);
   }
   static bool is_i64_imm(IOp o) {
     switch (o) {
@@ -1782,12 +1765,12 @@ bool Lowerer::instruction(Reader& r, uint8_t o) {
     case op::F32Gt: binop(IOp::F32Gt); return true;
     case op::F32Le: binop(IOp::F32Le); return true;
     case op::F32Ge: binop(IOp::F32Ge); return true;
-    case op::F64Eq: f64_compare(IOp::F64Eq, IOp::F64EqImm); return true;
-    case op::F64Ne: f64_compare(IOp::F64Ne, IOp::F64NeImm); return true;
-    case op::F64Lt: f64_compare(IOp::F64Lt, IOp::F64LtImm); return true;
-    case op::F64Gt: f64_compare(IOp::F64Gt, IOp::F64GtImm); return true;
-    case op::F64Le: f64_compare(IOp::F64Le, IOp::F64LeImm); return true;
-    case op::F64Ge: f64_compare(IOp::F64Ge, IOp::F64GeImm); return true;
+    case op::F64Eq: float_binop(IOp::F64Eq, IOp::F64EqImm, true); return true;
+    case op::F64Ne: float_binop(IOp::F64Ne, IOp::F64NeImm, true); return true;
+    case op::F64Lt: float_binop(IOp::F64Lt, IOp::F64LtImm, true); return true;
+    case op::F64Gt: float_binop(IOp::F64Gt, IOp::F64GtImm, true); return true;
+    case op::F64Le: float_binop(IOp::F64Le, IOp::F64LeImm, true); return true;
+    case op::F64Ge: float_binop(IOp::F64Ge, IOp::F64GeImm, true); return true;
 
     case op::I32Clz: unop(IOp::I32Clz); return true;
     case op::I32Ctz: unop(IOp::I32Ctz); return true;
