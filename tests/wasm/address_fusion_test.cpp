@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <regex>
 #include <string>
 
 #include "isola/engine.hpp"
@@ -61,6 +62,11 @@ class AddressFusionTest : public ::testing::TestWithParam<isola::Engine::MemoryM
   isola::Instance inst_;
   isola::Memory mem_;
 };
+
+// Whether function `func` computes `local = base + k` with an I32AddImm of its own.
+#define COMPUTES(func, local, base, k)                                                             \
+  std::regex_search(module_->disassemble(func),                                                   \
+                    std::regex("I32AddImm(_A[0-9])? +" #local " " #base " " #k " "))
 
 // The tests below only mean something if the lowering really chose these forms.
 TEST_P(AddressFusionTest, LoweringChoosesTheForms) {
@@ -255,3 +261,35 @@ INSTANTIATE_TEST_SUITE_P(MemoryModes, AddressFusionTest,
                          });
 
 }  // namespace
+
+TEST_P(AddressFusionTest, DeadAddressLocalsAreNeverComputed) {
+  EXPECT_TRUE(has(28, "F64AddLoadStore")) << module_->disassemble(28);
+  EXPECT_FALSE(COMPUTES(28, 2, 0, 16)) << module_->disassemble(28);
+  EXPECT_TRUE(COMPUTES(29, 2, 0, 4)) << module_->disassemble(29);
+  EXPECT_TRUE(COMPUTES(30, 1, 0, 10)) << module_->disassemble(30);
+  EXPECT_FALSE(COMPUTES(31, 2, 0, 4)) << module_->disassemble(31);
+  EXPECT_TRUE(has(32, "F64AddLoadStore")) << module_->disassemble(32);
+  EXPECT_FALSE(COMPUTES(32, 3, 0, 8)) << module_->disassemble(32);
+  EXPECT_TRUE(COMPUTES(33, 3, 0, 8)) << module_->disassemble(33);
+
+  ASSERT_TRUE(mem_.store<double>(816, 2.5));
+  call("alias_rmw", {I(800), D(0.25)});
+  EXPECT_EQ(at_f64(816), 2.75);
+  ASSERT_TRUE(mem_.store<double>(0, 1.0));
+  call("alias_rmw", {I(0xFFFFFFF0u), D(1.0)});  // p + 16 wraps to 0
+  EXPECT_EQ(at_f64(0), 2.0);
+  expect_oob("alias_rmw", {I(65536 - 16 - 7), D(1.0)});
+
+  EXPECT_EQ(u32("alias_after_branch", {I(900), I(7)}), 904u);
+  EXPECT_EQ(at32(904), 7u);
+  EXPECT_EQ(u32("alias_after_branch", {I(900), I(0)}), 0u);
+  EXPECT_EQ(u32("alias_base_written", {I(5)}), 1015u);
+  EXPECT_EQ(u32("alias_dead_at_base_write", {I(1000), I(9)}), 9u + 3 * 1004u);
+
+  for (uint32_t i = 0; i < 5; ++i) ASSERT_TRUE(mem_.store<double>(2000 + 8 * i, i * 10.0));
+  call("add_each", {I(1992), I(4), D(0.5)});  // 2000 .. 2024
+  for (uint32_t i = 0; i < 4; ++i) EXPECT_EQ(at_f64(2000 + 8 * i), i * 10.0 + 0.5) << i;
+  EXPECT_EQ(at_f64(2032), 40.0);  // one past: untouched
+  EXPECT_EQ(u32("add_each_last", {I(1992), I(3), D(1.0)}), 2016u);
+  EXPECT_EQ(at_f64(2016), 21.5);
+}

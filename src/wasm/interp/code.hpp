@@ -81,7 +81,7 @@ namespace isola::interp {
   F(X, I32Load8UAddImm, 4, 1) F(X, I32Store8AddImm, 4, 0) F(X, I32LoadIdx, 5, 1)           \
   F(X, I32LoadIdx, 5, 2) F(X, I64LoadIdx, 5, 2) F(X, I32Load16UIdx, 5, 2)                  \
   F(X, I64StoreImm, 3, 0) F(X, I32Store8Imm, 3, 0) F(X, I32Store16Imm, 3, 0)               \
-  F(X, I32AddLoad, 4, 1) F(X, I32AddLoad, 4, 2) F(X, I32LtS, 3, 2) F(X, I32LtU, 3, 1)      \
+  F(X, I32AddLoad, 5, 1) F(X, I32AddLoad, 5, 2) F(X, I32LtS, 3, 2) F(X, I32LtU, 3, 1)      \
   F(X, I32LtU, 3, 2) F(X, I32GtU, 3, 1) F(X, I32GtU, 3, 2) F(X, I32Add, 3, 1)              \
   F(X, I32Add, 3, 2) F(X, I32Sub, 3, 1) F(X, I32Sub, 3, 2) F(X, I32Mul, 3, 2)              \
   F(X, I32And, 3, 1) F(X, I32And, 3, 2) F(X, I32Or, 3, 1) F(X, I32Or, 3, 2)                \
@@ -112,13 +112,13 @@ namespace isola::interp {
   F(X, BrTable, 2, 0) F(X, Copy, 2, 1) F(X, GlobalSet, 2, 1) F(X, I32WrapI64, 2, 1)        \
   F(X, I64ExtendI32S, 2, 1) F(X, I64ExtendI32U, 2, 1) F(X, Select, 4, 1)                   \
   F(X, Select, 4, 2) F(X, Select, 4, 3) F(X, I32Add3, 4, 2) F(X, I32Add3, 4, 3)            \
-  F(X, I32AddShl, 4, 1) F(X, I32AddShl, 4, 2) F(X, F64AddLoadStore, 5, 0)                  \
+  F(X, I32AddShl, 4, 1) F(X, I32AddShl, 4, 2) F(X, F64AddLoadStore, 7, 0)                  \
   F(X, I32StoreAddImm, 4, 2) F(X, I64StoreAddImm, 4, 2) F(X, I32Store8AddImm, 4, 2)        \
   F(X, I32ShlOrShrU, 5, 1) F(X, I32ShrUOrShl, 5, 1) F(X, I32AddShlImm, 5, 2)               \
   F(X, BrF64LtImm, 4, 0) F(X, BrF64LeImm, 4, 0) F(X, BrF64GtImm, 4, 0) F(X, BrF64GeImm, 4, 0) \
   F(X, LoopBrF64LtImm, 5, 0) F(X, LoopBrF64LeImm, 5, 0) F(X, LoopBrF64GtImm, 5, 0)          \
   F(X, LoopBrF64GeImm, 5, 0) F(X, SelectImmA, 4, 3) F(X, I64MulImmW, 4, 1)                  \
-  F(X, F64LoadSubStore, 5, 0) F(X, F64LoadSub, 4, 1) F(X, F64AddLoad, 4, 1)                 \
+  F(X, F64LoadSubStore, 7, 0) F(X, F64LoadSub, 5, 1) F(X, F64AddLoad, 5, 1)                 \
   F(X, Move32, 6, 0) F(X, Move32, 6, 3)
 #define ISOLA_IOP_ACC(X, name, n, k) X(name##_A##k, n)
 
@@ -132,7 +132,7 @@ namespace isola::interp {
   F(I32LoadAddImm) F(I64LoadAddImm) F(I32Load8UAddImm) F(I32Load8SAddImm)                  \
   F(I32Load16UAddImm) F(I32LoadIdx) F(I64LoadIdx) F(I32Load8UIdx) F(I32Load16UIdx)         \
   F(I32AddLoad) F(I64AddLoad) F(F32AddLoad) F(F32MulLoad) F(F64AddLoad) F(F64SubLoad)      \
-  F(I32ShlOrShrU) F(I32ShrUOrShl) F(F64MulLoadAddImm) F(I32AddShlImm) F(I32DivUImm)       \
+  F(I32ShlOrShrU) F(I32ShrUOrShl) F(I32AddShlImm) F(I32DivUImm)       \
   F(F64LoadSub) F(I32RemUImm) F(I32DivSImm) F(I32RemSImm) F(I64AddImmW) F(I64MulImmW) F(I64XorImmW)     \
   F(I64AndImmW) F(I64OrImmW) F(SelectImmA) F(SelectImmB) F(F64EqImm) F(F64NeImm)           \
   F(F64LtImm) F(F64GtImm) F(F64LeImm) F(F64GeImm)                                          \
@@ -251,9 +251,10 @@ namespace isola::interp {
   X(I32AddImm2, 6) /* d a imm d2 a2 imm2: two I32AddImm in order (loop counters) */       \
   /* loads from base + (index << k) + off: d base index k off */                           \
   X(I32LoadIdx, 5) X(I64LoadIdx, 5) X(I32Load8UIdx, 5) X(I32Load16UIdx, 5)                 \
-  /* a binary op whose right operand is loaded here: d a addr off = a op mem[addr+off] */  \
-  X(I32AddLoad, 4) X(I64AddLoad, 4) X(F32AddLoad, 4) X(F32MulLoad, 4) X(F64AddLoad, 4)     \
-  X(F64SubLoad, 4) X(F64MulLoad, 4)                                                        \
+  /* a binary op whose right operand is loaded here: */                                   \
+  /* d a base imm off = a op mem[(base + imm) + off] */                                    \
+  X(I32AddLoad, 5) X(I64AddLoad, 5) X(F32AddLoad, 5) X(F32MulLoad, 5) X(F64AddLoad, 5)     \
+  X(F64SubLoad, 5) X(F64MulLoad, 5)                                                        \
   /* float arithmetic with a constant right operand: d a imm / d a lo hi */                \
   X(F32AddImm, 3) X(F32SubImm, 3) X(F32MulImm, 3) X(F32DivImm, 3)                          \
   X(F64AddImm, 4) X(F64SubImm, 4) X(F64MulImm, 4) X(F64DivImm, 4)                          \
@@ -277,24 +278,20 @@ namespace isola::interp {
   X(I32Load16UAddImm, 4) /* d a imm off: load at (a + imm) + off */                        \
   X(I32StoreAdd, 4) X(I64StoreAdd, 4) X(I32Store8Add, 4) /* a b v off */                   \
   X(I32StoreImmAdd, 4) X(I32Store8ImmAdd, 4) /* a b imm off: a constant stored at a + b */ \
-  /* x addr off saddr soff: mem[saddr + soff] = x + mem[addr + off], as f64 (c[j] += ...) */ \
-  X(F64AddLoadStore, 5)                                                                    \
+  /* addresses below are base imm off triples, (base + imm) + off as wasm computes them */ \
+  /* x a sa: mem[sa] = x + mem[a], as f64 (c[j] += ...) */                                 \
+  X(F64AddLoadStore, 7)                                                                    \
   X(I32StoreAddImm, 4) X(I64StoreAddImm, 4) X(I32Store8AddImm, 4) /* a imm v off */        \
   /* a load whose value is stored unchanged, da dimm doff sa simm soff: */                 \
   /* mem[(da + dimm) + doff] = mem[(sa + simm) + soff], n bytes (load traps first) */      \
   X(Move8, 6) X(Move16, 6) X(Move32, 6) X(Move64, 6)                                       \
   /* funnels, d a k1 b k2: (a << k1) | (b >> k2), (a >> k1) | (b << k2) */                  \
   X(I32ShlOrShrU, 5) X(I32ShrUOrShl, 5)                                                    \
-  X(F64MulLoadAddImm, 5) /* d a base imm off: a * mem[(base + imm) + off] */               \
-  /* x bbase bimm boff caddr coff saddr soff, as f64: */                                   \
-  /* mem[saddr + soff] = x * mem[(bbase + bimm) + boff] + mem[caddr + coff] */             \
-  X(F64MulAddLoadStore, 8)                                                                 \
-  /* i32 read-modify-write: base imm off k sbase simm soff: */                             \
-  /* mem[(sbase + simm) + soff] = mem[(base + imm) + off] + k; v addr off saddr soff: */   \
-  /* mem[saddr + soff] = v + mem[addr + off] */                                            \
-  X(I32AddImmLoadStore, 7) X(I32AddLoadStore, 5)                                           \
-  X(F64LoadSub, 4) /* d x addr off: mem[addr + off] - x, as f64 */                         \
-  X(F64LoadSubStore, 5) /* x addr off saddr soff: mem[saddr + soff] = mem[addr + off] - x */ \
+  X(F64MulAddLoadStore, 10) /* x b c sa: mem[sa] = x * mem[b] + mem[c], as f64 */         \
+  /* i32 read-modify-write: a k sa: mem[sa] = mem[a] + k; v a sa: mem[sa] = v + mem[a] */  \
+  X(I32AddImmLoadStore, 7) X(I32AddLoadStore, 7)                                           \
+  X(F64LoadSub, 5) /* d x a: mem[a] - x, as f64 */                                         \
+  X(F64LoadSubStore, 7) /* x a sa: mem[sa] = mem[a] - x, as f64 */                         \
   /* f32 / f64 */                                                                          \
   X(F32Eq, 3) X(F32Ne, 3) X(F32Lt, 3) X(F32Gt, 3) X(F32Le, 3) X(F32Ge, 3)                  \
   X(F64Eq, 3) X(F64Ne, 3) X(F64Lt, 3) X(F64Gt, 3) X(F64Le, 3) X(F64Ge, 3)                  \

@@ -7,7 +7,9 @@
 // a constant (Sum: `p + k`, an address most of the time, which a load or store takes as its
 // (base, imm) operands wherever it sits on the stack, so computing it costs nothing). Entries are
 // moved into their slots ("materialised") only where control flow merges, so every path
-// into a label agrees on where each value lives.
+// into a label agrees on where each value lives. A local set to a Sum may stay uncomputed
+// too, when it dies before anything needs it in its slot (local aliases, liveness.hpp): the
+// address a load and a store share, tee'd into a local, then costs nothing.
 //
 // Peephole rules, all local to the last instruction or two just emitted (last_, prev_):
 //  - `local.set x` after an instruction that produced the top value rewrites that
@@ -29,8 +31,10 @@
 #include <initializer_list>
 #include <stdexcept>
 
+#include "wasm/binary/immediates.hpp"
 #include "wasm/binary/opcodes.hpp"
 #include "wasm/binary/reader.hpp"
+#include "wasm/interp/liveness.hpp"
 #include "wasm/interp/numeric.hpp"
 
 namespace isola::interp {
@@ -58,6 +62,13 @@ struct Ctrl {
   std::pair<uint32_t, uint32_t> else_patch{UINT32_MAX, 0};  // If: branch to else
   bool live_at_start = true;
   bool dead = false;  // the rest of this block (until else/end) is unreachable
+  uint32_t header = LocalLiveness::kFunction;  // module offset of its block/loop/if opcode
+};
+
+// A local whose value is `base + imm`, computed by nobody yet (see Lowerer::alias_local).
+struct Alias {
+  uint32_t local, base, imm;
+  uint32_t dead_at;  // the module offset where it ends, and nothing needs the local's value
 };
 
 // The last emitted instruction, when it produced the stack top and may still be
@@ -71,7 +82,7 @@ struct Last {
   IOp op = IOp::Unreachable;
   uint32_t a = 0, b = 0;  // compare operands (b is an immediate for *Imm forms)
   uint32_t c = 0;         // I32AddShl: the shift amount; loads: see load()
-  uint32_t d = 0;         // F64MulLoadAddImm: the memarg offset
+  uint32_t d = 0;         // ops with a load (d x base imm off): the memarg offset
 };
 
 // Accumulator forwarding (code.hpp, ISOLA_ACC_VARIANTS): for each handler address, whether
@@ -793,10 +804,11 @@ class Lowerer {
       case IOp::F64Sub: f = IOp::F64SubLoad; want = IOp::I64Load; break;
       default: return false;
     }
-    return fuse_with_last(o != IOp::F64Sub, [o, f, want](const Last& l, uint32_t) {
-      if (o == IOp::F64Mul && l.op == IOp::I64LoadAddImm)  // base, imm, offset
-        return Fused{IOp::F64MulLoadAddImm, l.a, l.b, true, l.c};
-      return l.op == want ? Fused{f, l.a, l.b} : Fused{};  // address slot, offset
+    const IOp at = addr_fused(want, true);
+    return fuse_with_last(o != IOp::F64Sub, [f, want, at](const Last& l, uint32_t) {
+      if (l.op == want) return Fused{f, l.a, 0, true, l.b};  // address slot, offset
+      if (l.op == at) return Fused{f, l.a, l.b, true, l.c};  // base, imm, offset
+      return Fused{};
     });
   }
   // `mem[a] op x` with x computed by one f64 instruction after the load (nbody's
@@ -807,7 +819,8 @@ class Lowerer {
   bool try_loaded_left(IOp o) {
     if (o != IOp::F64Add && o != IOp::F64Sub && o != IOp::F64Mul) return false;
     const uint32_t h = height();
-    if (!last_defines(h - 1) || !prev_defines(h - 2) || prev_.op != IOp::I64Load) return false;
+    if (!last_defines(h - 1) || !prev_defines(h - 2)) return false;
+    if (prev_.op != IOp::I64Load && prev_.op != IOp::I64LoadAddImm) return false;
     switch (last_.op) {
       case IOp::F64Add: case IOp::F64Sub: case IOp::F64Mul: case IOp::F64Div: case IOp::F64MulMulL:
       case IOp::F64MulMulR: case IOp::F64AddMul: case IOp::F64MulAdd: case IOp::F64SubMul:
@@ -817,6 +830,7 @@ class Lowerer {
         return false;
     }
     const Last ld = prev_;
+    const bool at = ld.op == IOp::I64LoadAddImm;  // base imm off, else addr off
     drop_prev();
     const uint32_t x = S(h - 1);
     pop();
@@ -827,9 +841,11 @@ class Lowerer {
     word(d);
     word(x);
     word(ld.a);
-    word(ld.b);
+    word(at ? ld.b : 0);
+    word(at ? ld.c : ld.b);
     defined(s, s + 2, f, x, ld.a);
-    last_.c = ld.b;
+    last_.c = at ? ld.b : 0;
+    last_.d = at ? ld.c : ld.b;
     return true;
   }
   // Removes the instruction before the last one (prev_, right before it): the last one's
@@ -1007,19 +1023,6 @@ class Lowerer {
       word(off);
       return;
     }
-    // The address is a local plus a constant (Entry::Sum).
-    if (vs_[height() - 2].kind == Entry::Sum && addr_fused(o, true) != IOp::Count) {
-      uint32_t v = top_slot(0);
-      Entry a = vs_[height() - 2];
-      pop();
-      pop();
-      emit(addr_fused(o, true));
-      word(a.local);
-      word(static_cast<uint32_t>(a.imm));
-      word(v);
-      word(off);
-      return;
-    }
     // The address was computed last and the value needs no instruction of its own.
     if (vs_.back().kind != Entry::Const && last_defines(height() - 2) &&
         (last_.op == IOp::I32Add || last_.op == IOp::I32AddImm)) {
@@ -1041,39 +1044,40 @@ class Lowerer {
     // f64 `c[j] += x * b[k]` (matrix products, axpy): the product, the load of c[j] and
     // the sum were the last three instructions; all of it and the store in one.
     if (o == IOp::I64Store && last_defines(height() - 1) && last_.op == IOp::F64AddLoad && prev_feeds_last() &&
-        (prev_.op == IOp::F64MulLoad || prev_.op == IOp::F64MulLoadAddImm)) {
+        prev_.op == IOp::F64MulLoad) {
       const Last add = last_, mul = prev_;
-      const bool at = mul.op == IOp::F64MulLoadAddImm;
       drop_last();
       drop_last();
-      uint32_t a = top_slot(1);
+      const auto [sb, si] = base_and_imm(height() - 2);
       pop();
       pop();
       emit(IOp::F64MulAddLoadStore);
-      word(mul.a);             // x
-      word(mul.b);             // b[k]: base slot,
-      word(at ? mul.c : 0);    // immediate
-      word(at ? mul.d : mul.c);  // and offset
-      word(add.b);             // c[j]: address slot
-      word(add.c);             // and offset
-      word(a);
-      word(off);
+      for (uint32_t w : {mul.a, mul.b, mul.c, mul.d, add.b, add.c, add.d, sb, si, off}) word(w);
       return;
     }
     // An op that read memory itself, computed last, and the store of its result: one
-    // instruction, x addr off saddr soff (load_op_store).
+    // instruction, x a sa with both addresses as base imm off (load_op_store).
     if (IOp f = load_op_store(o, last_.op);
         f != IOp::Count && last_defines(height() - 1) && vs_[height() - 2].kind != Entry::Const) {
       Last l = last_;
       drop_last();
-      uint32_t a = top_slot(1);
+      const auto [sb, si] = base_and_imm(height() - 2);
       pop();
       pop();
       emit(f);
-      word(l.a);  // x
-      word(l.b);  // the load's address slot
-      word(l.c);  // and offset
-      word(a);
+      for (uint32_t w : {l.a, l.b, l.c, l.d, sb, si, off}) word(w);  // x, the load's address, the store's
+      return;
+    }
+    // The address is a local plus a constant (Entry::Sum).
+    if (vs_[height() - 2].kind == Entry::Sum && addr_fused(o, true) != IOp::Count) {
+      uint32_t v = top_slot(0);
+      Entry a = vs_[height() - 2];
+      pop();
+      pop();
+      emit(addr_fused(o, true));
+      word(a.local);
+      word(static_cast<uint32_t>(a.imm));
+      word(v);
       word(off);
       return;
     }
@@ -1118,6 +1122,83 @@ class Lowerer {
     word(v);
     word(off);
   }
+  // --- local aliases ------------------------------------------------------------------
+  // `local.set x` of a Sum (x = y + k) need not compute x when no instruction will need x
+  // in its slot: until y or x is written or the straight-line code ends, `local.get x`
+  // pushes the Sum instead (an address operand most of the time), and where that happens,
+  // x must be dead: written again before any read, on every path (LocalLiveness). A
+  // tee'd address used by a load and then a store to the same place is the common case.
+  static bool ends_straight_line(uint8_t o) {
+    switch (o) {
+      case op::Block: case op::Loop: case op::If: case op::Else: case op::End: case op::Br:
+      case op::BrIf: case op::BrTable: case op::Return: case op::Unreachable:
+        return true;
+      default:
+        return false;
+    }
+  }
+  const Alias* alias_of(uint32_t l) const {
+    for (const Alias& a : sc_.aliases)
+      if (a.local == l) return &a;
+    return nullptr;
+  }
+  // Whether x = e (a Sum of another local) may be left uncomputed: reads ahead from `r`,
+  // just after the `local.set`, to where the alias would end, then asks whether x is dead
+  // there. Records the alias if so.
+  bool alias_local(uint32_t x, const Entry& e, Reader r) {
+    constexpr int kLookahead = 64;  // instructions
+    uint32_t end = UINT32_MAX;
+    bool written = false, read = false;
+    for (int n = 0; n < kLookahead && end == UINT32_MAX && !r.at_end(); ++n) {
+      const uint32_t here = r.offset();
+      const uint8_t o = r.u8();
+      if (ends_straight_line(o)) {
+        end = here;
+      } else if (o == op::LocalGet) {
+        read |= r.u32() == x;
+      } else if (o == op::LocalSet || o == op::LocalTee) {
+        uint32_t l = r.u32();
+        if (l == x || l == e.local) {
+          end = here;
+          written = l == x;
+        }
+      } else {
+        wasm::skip_immediates(r, o);
+      }
+    }
+    // Without a read before the end, the alias would save only a set that LLVM-made code
+    // rarely has: not worth asking the liveness search.
+    if (end == UINT32_MAX || (!read && !written)) return false;
+    if (!written) {
+      if (!liveness_ready_) {
+        sc_.liveness.reset(m_.bytes.data() + wc_.body_offset, wc_.body_end - wc_.body_offset, wc_.body_offset);
+        liveness_ready_ = true;
+      }
+      if (sc_.liveness.may_read(x, end, ctrls_.back().header)) return false;
+    }
+    sc_.aliases.push_back(Alias{x, e.local, static_cast<uint32_t>(e.imm), end});
+    return true;
+  }
+  // Before an instruction that ends the aliases of `written` (or all of them, for
+  // UINT32_MAX): each ends where its lookahead said, with nothing to compute.
+  void end_aliases(uint32_t written) {
+    auto& as = sc_.aliases;
+    for (size_t i = 0; i < as.size();) {
+      const Alias a = as[i];
+      if (written != UINT32_MAX && a.local != written && a.base != written) {
+        ++i;
+        continue;
+      }
+      if (a.dead_at != instr_offset_ && a.local != written) {
+        // Not where the lookahead stopped (it cannot be, but the value must never be
+        // lost): compute it after all.
+        emit_add_imm(a.local, a.base, a.imm);
+        last_.valid = false;
+      }
+      as[i] = as.back();
+      as.pop_back();
+    }
+  }
   void call(uint32_t func_index, Reader&);
   void call_indirect(uint32_t type_index, uint32_t table);
   bool instruction(Reader& r, uint8_t opcode);
@@ -1139,6 +1220,7 @@ class Lowerer {
   uint32_t cur_ = 0;       // index of the one being lowered
   uint32_t loop_nest_ = 0; // loops open around it
   uint32_t in_loops_ = 0;  // instructions inside loops (`loop` to `end`), outermost loops only
+  bool liveness_ready_ = false;  // sc_.liveness is set up for this body
   // Working storage, reused across the functions a thread lowers.
   struct Patch {
     uint32_t start, word;
@@ -1152,6 +1234,8 @@ class Lowerer {
     std::vector<uint32_t> depths;
     std::vector<std::pair<uint32_t, uint32_t>> pads;
     std::vector<uint32_t> labels;  // branch targets, ascending (label_here)
+    std::vector<Alias> aliases;
+    LocalLiveness liveness;
   };
   // One Lowerer at a time per thread: lowering runs no guest code, so it never nests.
   static Scratch& scratch() {
@@ -1161,6 +1245,7 @@ class Lowerer {
     s.ctrls.clear();
     s.patches.clear();
     s.labels.clear();
+    s.aliases.clear();
     return s;
   }
   void add_patch(Ctrl& c, uint32_t start, uint32_t w) {
@@ -1385,6 +1470,7 @@ void Lowerer::skip_dead(Reader& r, uint8_t o) {
       c.live_at_start = false;
       c.dead = true;
       c.loop_instr = cur_;
+      c.header = instr_offset_;
       if (o == op::Loop) ++loop_nest_;
       ctrls_.push_back(std::move(c));
       return;
@@ -1392,45 +1478,14 @@ void Lowerer::skip_dead(Reader& r, uint8_t o) {
     case op::Else: case op::End:
       instruction(r, o);
       return;
-    case op::Br: case op::BrIf: case op::Call: case op::LocalGet: case op::LocalSet:
-    case op::LocalTee: case op::GlobalGet: case op::GlobalSet: case op::TableGet:
-    case op::TableSet: case op::RefFunc: case op::I32Const:
-      r.u64();  // any LEB128 up to 64 bits: the validator already checked the ranges
-      return;
-    case op::I64Const: r.s64(); return;
-    case op::F32Const: r.f32_bits(); return;
-    case op::F64Const: r.f64_bits(); return;
-    case op::BrTable: {
-      uint32_t n = r.u32();
-      for (uint32_t i = 0; i <= n; ++i) r.u32();
-      return;
-    }
-    case op::CallIndirect: r.u32(); r.u32(); return;
-    case op::SelectT: { uint32_t n = r.u32(); for (uint32_t i = 0; i < n; ++i) r.u8(); return; }
-    case op::RefNull: r.u8(); return;
-    case op::MemorySize: case op::MemoryGrow: r.u8(); return;
-    case op::PrefixFC: {
-      uint32_t sub = r.u32();
-      switch (sub) {
-        case op::ext::MemoryInit: r.u32(); r.u8(); return;
-        case op::ext::DataDrop: r.u32(); return;
-        case op::ext::MemoryCopy: r.u8(); r.u8(); return;
-        case op::ext::MemoryFill: r.u8(); return;
-        case op::ext::TableInit: r.u32(); r.u32(); return;
-        case op::ext::ElemDrop: r.u32(); return;
-        case op::ext::TableCopy: r.u32(); r.u32(); return;
-        case op::ext::TableGrow: case op::ext::TableSize: case op::ext::TableFill: r.u32(); return;
-        default: return;  // saturating truncations: no immediates
-      }
-    }
     default:
-      if (o >= op::I32Load && o <= op::I64Store32) { r.u32(); r.u32(); }
-      return;
+      wasm::skip_immediates(r, o);
   }
 }
 
 // Returns false after the function's final `end`.
 bool Lowerer::instruction(Reader& r, uint8_t o) {
+  if (!sc_.aliases.empty() && ends_straight_line(o)) end_aliases(UINT32_MAX);
   switch (o) {
     case op::Unreachable:
       emit(IOp::Unreachable);
@@ -1449,6 +1504,7 @@ bool Lowerer::instruction(Reader& r, uint8_t o) {
       c.nresults = nr;
       c.loop_start = pos();
       c.loop_instr = cur_;
+      c.header = instr_offset_;
       if (o == op::Loop) ++loop_nest_;
       label_here();
       last_.valid = false;  // a label: nothing before it may be rewritten
@@ -1468,6 +1524,7 @@ bool Lowerer::instruction(Reader& r, uint8_t o) {
       uint32_t s = emit_cond_branch(false);
       Ctrl c;
       c.kind = Ctrl::If;
+      c.header = instr_offset_;
       c.base = height() - np;
       c.nparams = np;
       c.nresults = nr;
@@ -1624,12 +1681,24 @@ bool Lowerer::instruction(Reader& r, uint8_t o) {
       defined(s, s + 2);
       return true;
     }
-    case op::LocalGet: push_local(r.u32()); return true;
+    case op::LocalGet: {
+      uint32_t l = r.u32();
+      if (const Alias* a = alias_of(l)) push_sum(a->base, a->imm);
+      else push_local(l);
+      return true;
+    }
     case op::LocalSet: case op::LocalTee: {
       uint32_t l = r.u32();
+      if (!sc_.aliases.empty()) end_aliases(l);
       Entry e = vs_.back();
       if (e.kind == Entry::Local && e.local == l) {  // x = x
         if (o == op::LocalSet) pop();
+        return true;
+      }
+      if (e.kind == Entry::Sum && e.local != l && alias_local(l, e, r)) {  // x = y + k, nobody needs x
+        pop();
+        flush_local(l);
+        if (o == op::LocalTee) push_sum(e.local, static_cast<uint32_t>(e.imm));
         return true;
       }
       if (e.kind == Entry::Sum) {  // x = y + k: one I32AddImm into the local

@@ -141,6 +141,7 @@
   (func (export "add_imm_pair") (param i32 i32) (result i32)
     (local.set 0 (i32.add (local.get 0) (i32.const 5)))
     (local.set 1 (i32.add (local.get 0) (i32.const -3)))
+    (block)  ;; a label to cross: local 1 must be computed (not left to a local alias)
     (i32.xor (i32.shl (local.get 0) (i32.const 16)) (local.get 1)))
   ;; a loop head between two steps keeps them apart; the two inside the loop merge
   (func (export "add_imm_label") (param i32) (result i32)
@@ -178,7 +179,8 @@
   (func (export "add_then_load") (param i32) (result i32)
     (local i32)
     (local.set 1 (i32.add (local.get 0) (i32.const 4)))
-    (i32.load offset=4 (local.get 0)))
+    (i32.load offset=4 (local.get 0))
+    (block (drop (local.get 1))))  ;; local 1 is read after a label: it must be computed
 ;; f64 arithmetic with a product just computed (44-49), in every operand position
   (func (export "f64_mul_add") (param f64 f64 f64) (result f64)
     (f64.add (f64.mul (local.get 0) (local.get 1)) (local.get 2)))
