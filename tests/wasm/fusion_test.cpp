@@ -59,7 +59,8 @@ TEST_F(FusionTest, LoweringChoosesTheFusedForms) {
       {62, "I32DivS "},         {63, "I32RemU "},       {64, "I64MulImmW "},   {64, "I64XorImmW "},
       {64, "I64AddImmW "},      {64, "I64AndImmW "},    {64, "I64OrImmW "},    {65, "SelectImmA "},
       {66, "SelectImmB "},      {67, "SelectImmA "},    {68, "SelectImmB "},   {69, "LoopBrF64LeImm "},
-      {70, "F64LtImm "},        {70, "F64NeImm "},      {71, "BrF64Lt "},
+      {70, "F64LtImm "},        {70, "F64NeImm "},      {71, "BrF64Lt "},      {73, "BrI32NoneImm "},
+      {73, "LoopBrI32NoneImm "}, {74, "BrI32AnyImm "},
   };
   // An op named "X " may also appear as an accumulator variant, "X_A<k> " (code.hpp).
   auto has = [&](uint32_t func, std::string op) {
@@ -223,6 +224,17 @@ TEST_F(FusionTest, Immediates) {
   EXPECT_EQ(u32("rotl_imm", {I(0x80000001u)}), 0x18u);  // rotate count 36 mod 32
   EXPECT_EQ(u64("rotr64_imm", {L(0x0102030405060708ull)}), 0x0801020304050607ull);
   EXPECT_EQ(u64("mul64_imm", {L(5)}), static_cast<uint64_t>(-15));
+}
+
+TEST_F(FusionTest, BitTestsBranchOnAnySetBit) {
+  // Reference: for each i in 0..n-1, +1 if odd, +2 if bit 2 or 3 is set.
+  for (uint32_t n : {0u, 1u, 2u, 5u, 16u, 37u}) {
+    uint32_t want = 0;
+    for (uint32_t i = 0; i < n; ++i) want += (i & 1) + ((i & 12) ? 2 : 0);
+    EXPECT_EQ(u32("bit_tests", {I(n)}), want) << n;
+  }
+  EXPECT_EQ(u32("bit_set", {I(0x80000000u), I(5)}), 0xFFFFFFFFu);
+  EXPECT_EQ(u32("bit_set", {I(0x7FFFFFFFu), I(5)}), 5u);
 }
 
 TEST_F(FusionTest, CompareAndBranch) {

@@ -27,6 +27,8 @@ namespace isola::interp {
   F(X, BrI32EqImm, 3) F(X, BrI32NeImm, 3) F(X, BrI32LtSImm, 3) F(X, BrI32LtUImm, 3)        \
   F(X, BrI32GtSImm, 3) F(X, BrI32GtUImm, 3) F(X, BrI32LeSImm, 3) F(X, BrI32LeUImm, 3)      \
   F(X, BrI32GeSImm, 3) F(X, BrI32GeUImm, 3)                                                \
+  /* bit tests, a imm t: branch if a & imm is nonzero / zero (flags, alignment) */          \
+  F(X, BrI32AnyImm, 3) F(X, BrI32NoneImm, 3)                                               \
   F(X, BrI64Eq, 3) F(X, BrI64Ne, 3) F(X, BrI64LtS, 3) F(X, BrI64LtU, 3) F(X, BrI64GtS, 3)  \
   F(X, BrI64GtU, 3) F(X, BrI64LeS, 3) F(X, BrI64LeU, 3) F(X, BrI64GeS, 3)                  \
   F(X, BrI64GeU, 3)                                                                        \
@@ -108,6 +110,7 @@ namespace isola::interp {
   F(X, LoopBrI64Ne, 4, 0) F(X, BrI32NeImm, 3, 0) F(X, BrI32LtSImm, 3, 0)                   \
   F(X, BrI32LtUImm, 3, 0) F(X, BrI32GtUImm, 3, 0) F(X, BrI32GeSImm, 3, 0)                  \
   F(X, BrI64EqImm, 3, 0) F(X, LoopBrI32GtUImm, 4, 0) F(X, LoopBrI64NeImm, 4, 0)            \
+  F(X, BrI32AnyImm, 3, 0) F(X, BrI32NoneImm, 3, 0)                                          \
   F(X, BrIf, 2, 0) F(X, LoopBrIf, 3, 0) F(X, BrUnless, 2, 0) F(X, BrI64Eqz, 2, 0)          \
   F(X, BrTable, 2, 0) F(X, Copy, 2, 1) F(X, GlobalSet, 2, 1) F(X, I32WrapI64, 2, 1)        \
   F(X, I64ExtendI32S, 2, 1) F(X, I64ExtendI32U, 2, 1) F(X, Select, 4, 1)                   \

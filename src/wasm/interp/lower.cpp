@@ -1295,6 +1295,7 @@ uint32_t Lowerer::emit_cond_branch(bool when, IOp* op) {
     pick(IOp::I32LeUImm, IOp::BrI32LeUImm, IOp::BrI32GtUImm);
     pick(IOp::I32GeSImm, IOp::BrI32GeSImm, IOp::BrI32LtSImm);
     pick(IOp::I32GeUImm, IOp::BrI32GeUImm, IOp::BrI32LtUImm);
+    pick(IOp::I32AndImm, IOp::BrI32AnyImm, IOp::BrI32NoneImm);  // br_if (x & m): a bit test
     pick(IOp::I64Eq, IOp::BrI64Eq, IOp::BrI64Ne);
     pick(IOp::I64Ne, IOp::BrI64Ne, IOp::BrI64Eq);
     pick(IOp::I64LtS, IOp::BrI64LtS, IOp::BrI64GeS);
@@ -1349,6 +1350,9 @@ uint32_t Lowerer::emit_cond_branch(bool when, IOp* op) {
     if (cmp == IOp::I32Eqz || cmp == IOp::I64Eqz) {
       Last l = last_;
       drop_last();
+      // Of a bit test just computed, in the slot eqz read: the test, branching the other way.
+      if (cmp == IOp::I32Eqz && l.a == S(height() - 1) && last_defines_top() && last_.op == IOp::I32AndImm)
+        return emit_cond_branch(!when, op);
       pop();
       IOp f = cmp == IOp::I32Eqz ? (when ? IOp::BrUnless : IOp::BrIf) : (when ? IOp::BrI64Eqz : IOp::BrI64Nez);
       if (op) *op = f;

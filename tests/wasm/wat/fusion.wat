@@ -267,4 +267,21 @@
     (i32.const 1))
   (func (export "if_f64_ge") (param f64 f64) (result i32)
     (if (result i32) (f64.ge (local.get 0) (local.get 1)) (then (i32.const 1)) (else (i32.const 0))))
+;; bit tests and branches (73-74): br_if (x & 12) and if (x & 1), in a loop that counts
+  ;; the values in 0..n-1 with bit 2 or 3 set (twice) or odd (once)
+  (func (export "bit_tests") (param i32) (result i32)
+    (local i32 i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.eqz (local.get 0)))
+        (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+        (if (i32.and (local.get 0) (i32.const 1))
+          (then (local.set 1 (i32.add (local.get 1) (i32.const 1)))))
+        (br_if $l (i32.eqz (i32.and (local.get 0) (i32.const 12))))
+        (local.set 1 (i32.add (local.get 1) (i32.const 2)))
+        (br $l)))
+    (local.get 1))
+  (func (export "bit_set") (param i32 i32) (result i32)
+    (block (br_if 0 (i32.and (local.get 0) (i32.const 0x80000000))) (return (local.get 1)))
+    (i32.const -1))
 )
