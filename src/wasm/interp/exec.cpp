@@ -101,13 +101,13 @@ struct Report {
     std::sort(v.rbegin(), v.rend());
     std::sort(p.rbegin(), p.rend());
     std::fprintf(stderr, "op stats: %llu operations\n", static_cast<unsigned long long>(total));
-    // ISOLA_OP_STATS_TOP=n prints the n most frequent operations (default 25).
+    // ISOLA_OP_STATS_TOP=n prints the n most frequent operations and pairs (default 25).
     const char* top_env = std::getenv("ISOLA_OP_STATS_TOP");
     const size_t top = top_env ? std::strtoul(top_env, nullptr, 10) : 25;
     for (size_t k = 0; k < v.size() && k < top; ++k)
       std::fprintf(stderr, "  %5.2f%%  %s\n", 100.0 * v[k].first / total, v[k].second.c_str());
     std::fprintf(stderr, "pairs:\n");
-    for (size_t k = 0; k < p.size() && k < 25; ++k)
+    for (size_t k = 0; k < p.size() && k < top; ++k)
       std::fprintf(stderr, "  %5.2f%%  %s\n", 100.0 * p[k].first / total, p[k].second.c_str());
   }
 } inline report;
