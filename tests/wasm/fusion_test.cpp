@@ -60,7 +60,8 @@ TEST_F(FusionTest, LoweringChoosesTheFusedForms) {
       {64, "I64AddImmW "},      {64, "I64AndImmW "},    {64, "I64OrImmW "},    {65, "SelectImmA "},
       {66, "SelectImmB "},      {67, "SelectImmA "},    {68, "SelectImmB "},   {69, "LoopBrF64LeImm "},
       {70, "F64LtImm "},        {70, "F64NeImm "},      {71, "BrF64Lt "},      {73, "BrI32NoneImm "},
-      {73, "LoopBrI32NoneImm "}, {74, "BrI32AnyImm "},
+      {73, "LoopBrI32NoneImm "}, {74, "BrI32AnyImm "},  {75, "I32AddShlImm "},
+      {76, "F64ImmDiv "},       {76, "F64ImmSub "},
   };
   // An op named "X " may also appear as an accumulator variant, "X_A<k> " (code.hpp).
   auto has = [&](uint32_t func, std::string op) {
@@ -235,6 +236,28 @@ TEST_F(FusionTest, BitTestsBranchOnAnySetBit) {
   }
   EXPECT_EQ(u32("bit_set", {I(0x80000000u), I(5)}), 0xFFFFFFFFu);
   EXPECT_EQ(u32("bit_set", {I(0x7FFFFFFFu), I(5)}), 5u);
+}
+
+TEST_F(FusionTest, ConstantsOnTheLeftOfF64SubAndDiv) {
+  auto f = [&](double x) {
+    auto r = inst_.get_func("ten_minus_inverse").call(store_, {Value::f64(x)});
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? (*r)[0].f64() : 0.0;
+  };
+  // Compared with the same operations in C++, operand order included.
+  for (double x : {4.0, 3.0, -7.0, 1e-300, 0.1}) {
+    volatile double one = 1.0, ten = 10.0;
+    EXPECT_EQ(f(x), ten - one / x) << x;
+  }
+  EXPECT_EQ(f(0.0), -INFINITY);
+  EXPECT_EQ(f(-0.0), INFINITY);
+  EXPECT_EQ(f(INFINITY), 10.0);
+  EXPECT_TRUE(std::isnan(f(std::nan(""))));
+}
+
+TEST_F(FusionTest, ShiftedAddThenConstant) {
+  EXPECT_EQ(u32("add_shl_then_imm", {I(1000), I(7)}), 1000u + 56 + 100);
+  EXPECT_EQ(u32("add_shl_then_imm", {I(0xFFFFFFF0u), I(0x20000001u)}), 0xFFFFFFF0u + 8 + 100);  // wraps
 }
 
 TEST_F(FusionTest, CompareAndBranch) {

@@ -99,7 +99,7 @@ namespace isola::interp {
   F(X, I32OrShrU, 4, 2) F(X, I64XorShrU, 4, 1) F(X, I64OrShl, 4, 2)                        \
   F(X, I32XorRotl, 4, 1) F(X, F64Add, 3, 2) F(X, F64Sub, 3, 2) F(X, F64Mul, 3, 1)          \
   F(X, F64Mul, 3, 2) F(X, F64Div, 3, 1) F(X, F64Le, 3, 2) F(X, F64Sqrt, 2, 1)              \
-  F(X, F64AddImm, 4, 1) F(X, F64MulImm, 4, 1) F(X, F64AddMul, 4, 2) F(X, F64SubMul, 4, 3)  \
+  F(X, F64AddImm, 4, 1) F(X, F64MulImm, 4, 1) F(X, F64ImmDiv, 4, 1) F(X, F64AddMul, 4, 2) F(X, F64SubMul, 4, 3)  \
   F(X, BrI32Eq, 3, 1) F(X, BrI32Ne, 3, 0) F(X, BrI32Ne, 3, 1) F(X, BrI32LtS, 3, 0)         \
   F(X, BrI32LtU, 3, 0) F(X, BrI32LtU, 3, 1) F(X, BrI32GtS, 3, 1) F(X, BrI32GtU, 3, 0)      \
   F(X, BrI32GtU, 3, 1) F(X, BrI32LeS, 3, 0) F(X, BrI32LeU, 3, 1) F(X, BrI32GeS, 3, 0)      \
@@ -160,7 +160,7 @@ namespace isola::interp {
   F(F64Lt) F(F64Gt) F(F64Le) F(F64Ge) F(F32Abs) F(F32Neg) F(F32Ceil) F(F32Floor)           \
   F(F32Trunc) F(F32Nearest) F(F32Sqrt) F(F64Abs) F(F64Neg) F(F64Ceil) F(F64Floor)          \
   F(F64Trunc) F(F64Nearest) F(F64Sqrt) F(F32AddImm) F(F32SubImm) F(F32MulImm)              \
-  F(F32DivImm) F(F64AddImm) F(F64SubImm) F(F64MulImm) F(F64DivImm) F(F64AddMul)            \
+  F(F32DivImm) F(F64AddImm) F(F64SubImm) F(F64MulImm) F(F64DivImm) F(F64ImmSub) F(F64ImmDiv) F(F64AddMul)            \
   F(F64MulAdd) F(F64SubMul) F(F64MulSub) F(F64MulMulR) F(F64MulMulL) F(I32TruncF32S)       \
   F(I32TruncF32U) F(I32TruncF64S) F(I32TruncF64U) F(I64TruncF32S) F(I64TruncF32U)          \
   F(I64TruncF64S) F(I64TruncF64U) F(I32TruncSatF32S) F(I32TruncSatF32U)                    \
@@ -261,6 +261,7 @@ namespace isola::interp {
   /* float arithmetic with a constant right operand: d a imm / d a lo hi */                \
   X(F32AddImm, 3) X(F32SubImm, 3) X(F32MulImm, 3) X(F32DivImm, 3)                          \
   X(F64AddImm, 4) X(F64SubImm, 4) X(F64MulImm, 4) X(F64DivImm, 4)                          \
+  X(F64ImmSub, 4) X(F64ImmDiv, 4) /* the constant on the left: d a lo hi = imm op a */      \
   /* stores of a constant: a imm off (i64: imm sign-extended) */                           \
   X(I32StoreImm, 3) X(I64StoreImm, 3) X(I32Store8Imm, 3) X(I32Store16Imm, 3)               \
   /* address arithmetic fused into its user */                                             \

@@ -569,6 +569,14 @@ class Lowerer {
             push_sum(x.local, k);
             return;
           }
+          // (a + (b << k)) + imm with the shifted add just computed: one I32AddShlImm.
+          if (imm_form == IOp::I32AddImm && b_small && last_defines(height() - 2) && last_.op == IOp::I32AddShl) {
+            const Last l = last_;
+            pop();
+            uint32_t s = replace_top(IOp::I32AddShlImm, {l.a, l.b, l.c, imm});
+            defined(s, s + 2, IOp::I32AddShlImm);
+            return;
+          }
           uint32_t a = b_small ? top_slot(1) : top_slot(0);
           pop();
           pop();
@@ -651,6 +659,20 @@ class Lowerer {
   // (emit_cond_branch).
   void float_binop(IOp o, IOp imm_form, bool is64) {
     if (vs_.back().kind != Entry::Const) {
+      // A constant on the left of a subtraction or division (1.0 / x, dt / d): its own form.
+      IOp left = !is64 ? IOp::Count : o == IOp::F64Sub ? IOp::F64ImmSub : o == IOp::F64Div ? IOp::F64ImmDiv : IOp::Count;
+      if (left != IOp::Count && vs_[height() - 2].kind == Entry::Const) {
+        const uint64_t imm = vs_[height() - 2].imm;
+        const uint32_t a = top_slot(0);
+        pop();
+        pop();
+        const uint32_t d = push_stack();
+        const uint32_t s = emit(left);
+        for (uint32_t w : {d, a, static_cast<uint32_t>(imm), static_cast<uint32_t>(imm >> 32)}) word(w);
+        defined(s, s + 2, left, a, static_cast<uint32_t>(imm));
+        last_.c = static_cast<uint32_t>(imm >> 32);
+        return;
+      }
       binop(o);
       return;
     }

@@ -284,4 +284,10 @@
   (func (export "bit_set") (param i32 i32) (result i32)
     (block (br_if 0 (i32.and (local.get 0) (i32.const 0x80000000))) (return (local.get 1)))
     (i32.const -1))
+;; 75: (a + (b << 3)) + 100 in one instruction
+  (func (export "add_shl_then_imm") (param i32 i32) (result i32)
+    (i32.add (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 3))) (i32.const 100)))
+;; 76: f64 constants on the left of a division and a subtraction: 10 - 1 / x
+  (func (export "ten_minus_inverse") (param f64) (result f64)
+    (f64.sub (f64.const 10) (f64.div (f64.const 1) (local.get 0))))
 )
