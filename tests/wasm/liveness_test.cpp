@@ -90,4 +90,17 @@ TEST_F(LivenessTest, AnsweringWithoutAllPathsFollowedMeansMayRead) {
   EXPECT_TRUE(may_read(body, 1, 0));
 }
 
+TEST_F(LivenessTest, ABodysSearchesShareOneAllowance) {
+  // 0: get 0; 2: drop; ... then set 1: local 1 is dead everywhere. Searches from the start
+  // read the whole body; after enough of them, the answers turn to "may read" unasked.
+  std::vector<uint8_t> body;
+  for (int i = 0; i < 200; ++i) body.insert(body.end(), {kGet, 0, kDrop});
+  body.insert(body.end(), {kConst, 0, kSet, 1, kEnd});
+  live_.reset(body.data(), static_cast<uint32_t>(body.size()), 100);
+  EXPECT_FALSE(live_.may_read(1, 100, kFn));  // 402 instructions read: over a sixteenth of 605
+  EXPECT_TRUE(live_.may_read(1, 100, kFn));
+  live_.reset(body.data(), static_cast<uint32_t>(body.size()), 100);  // a new body: a new allowance
+  EXPECT_FALSE(live_.may_read(1, 100, kFn));
+}
+
 }  // namespace

@@ -14,30 +14,32 @@ constexpr size_t kSeenSlots = 2 * LocalLiveness::kBudget;  // a power of two, at
 
 void LocalLiveness::map_blocks() {
   blocks_.clear();
-  std::vector<int32_t> open;
-  wasm::Reader r(body_, size_, base_);
-  while (!r.at_end()) {
-    const uint32_t at = r.offset();
-    const uint8_t o = r.u8();
+  open_.clear();
+  const uint8_t* p = body_;
+  const uint8_t* const end = body_ + size_;
+  while (p < end) {
+    const uint32_t at = base_ + static_cast<uint32_t>(p - body_);
+    const uint8_t o = *p++;
     switch (o) {
       case op::Block: case op::Loop: case op::If:
-        r.s33();
-        blocks_.push_back(Block{at, r.offset(), 0, 0, open.empty() ? -1 : open.back(), o == op::Loop});
-        open.push_back(static_cast<int32_t>(blocks_.size() - 1));
+        p = wasm::skip_immediates(p, end, o);
+        blocks_.push_back(Block{at, base_ + static_cast<uint32_t>(p - body_), 0, 0,
+                                open_.empty() ? -1 : open_.back(), o == op::Loop});
+        open_.push_back(static_cast<int32_t>(blocks_.size() - 1));
         break;
       case op::Else:
-        if (!open.empty()) blocks_[static_cast<size_t>(open.back())].else_at = at;
+        if (!open_.empty()) blocks_[static_cast<size_t>(open_.back())].else_at = at;
         break;
       case op::End:
-        if (open.empty()) {  // the function's own end
+        if (open_.empty()) {  // the function's own end
           mapped_ = true;
           return;
         }
-        blocks_[static_cast<size_t>(open.back())].end_at = at;
-        open.pop_back();
+        blocks_[static_cast<size_t>(open_.back())].end_at = at;
+        open_.pop_back();
         break;
       default:
-        wasm::skip_immediates(r, o);
+        p = wasm::skip_immediates(p, end, o);
     }
   }
   mapped_ = true;
@@ -80,7 +82,7 @@ bool LocalLiveness::first_visit(uint32_t at) {
 
 bool LocalLiveness::may_read(uint32_t local, uint32_t at, uint32_t header) {
   if (!mapped_) map_blocks();
-  if (spent_ > size_) return true;  // lowering stays linear in the body's size
+  if (spent_ > size_ / 16) return true;  // lowering stays linear in the body's size
   int32_t start = -1;
   if (header != kFunction) {
     start = block_at(header);
@@ -116,12 +118,12 @@ bool LocalLiveness::may_read(uint32_t local, uint32_t at, uint32_t header) {
           if (r.u32() == local) on = false;  // written before any read on this path
           break;
         case op::Block: case op::Loop:
-          r.s33();
+          wasm::skip_immediates(r, o);
           b = block_at(here);
           if (b < 0) return true;
           break;
         case op::If: {
-          r.s33();
+          wasm::skip_immediates(r, o);
           b = block_at(here);
           if (b < 0) return true;
           const Block& blk = blocks_[static_cast<size_t>(b)];

@@ -7,8 +7,8 @@
 // makes the paths easy to follow once each block's `else` and `end` are known; they are
 // found by one pass over the body on the first question. Each search is bounded
 // (kBudget instructions) and answers "may be read" when it runs out, and once the searches
-// in a body have read as many instructions as it has bytes, every answer is "may be read":
-// lowering stays linear in the body's size.
+// in a body have read as many instructions as a sixteenth of its bytes, every answer is
+// "may be read": lowering stays linear in the body's size.
 #pragma once
 
 #include <cstdint>
@@ -36,7 +36,7 @@ class LocalLiveness {
   bool may_read(uint32_t local, uint32_t at, uint32_t header);
 
   static constexpr uint32_t kFunction = UINT32_MAX;
-  static constexpr uint32_t kBudget = 2048;  // instructions read per question
+  static constexpr uint32_t kBudget = 1024;  // instructions read per question
 
  private:
   struct Block {
@@ -60,6 +60,7 @@ class LocalLiveness {
   std::vector<Block> blocks_;                       // in order of their headers
   std::vector<std::pair<uint32_t, int32_t>> work_;  // (offset, block) of paths to follow
   std::vector<int32_t> enclosing_;                  // a br_table's blocks, innermost first
+  std::vector<int32_t> open_;                       // map_blocks: the blocks around it
   // Instructions followed in this search: an open-addressing set of (search << 32 | offset),
   // where entries of earlier searches count as empty, so it is never cleared.
   std::vector<uint64_t> seen_;

@@ -1189,9 +1189,10 @@ class Lowerer {
       }
     }
     // Without a read before the end, the alias would save only a set that LLVM-made code
-    // rarely has: not worth asking the liveness search.
+    // rarely has; outside loops, one instruction run once: neither is worth a search.
     if (end == UINT32_MAX || (!read && !written)) return false;
     if (!written) {
+      if (loop_nest_ == 0) return false;
       if (!liveness_ready_) {
         sc_.liveness.reset(m_.bytes.data() + wc_.body_offset, wc_.body_end - wc_.body_offset, wc_.body_offset);
         liveness_ready_ = true;
