@@ -658,35 +658,27 @@ class Lowerer {
   // (a, lo) and c = hi, so that a br_if on an f64 compare with a constant (x <= 4.0) fuses
   // (emit_cond_branch).
   void float_binop(IOp o, IOp imm_form, bool is64) {
-    if (vs_.back().kind != Entry::Const) {
-      // A constant on the left of a subtraction or division (1.0 / x, dt / d): its own form.
-      IOp left = !is64 ? IOp::Count : o == IOp::F64Sub ? IOp::F64ImmSub : o == IOp::F64Div ? IOp::F64ImmDiv : IOp::Count;
-      if (left != IOp::Count && vs_[height() - 2].kind == Entry::Const) {
-        const uint64_t imm = vs_[height() - 2].imm;
-        const uint32_t a = top_slot(0);
-        pop();
-        pop();
-        const uint32_t d = push_stack();
-        const uint32_t s = emit(left);
-        for (uint32_t w : {d, a, static_cast<uint32_t>(imm), static_cast<uint32_t>(imm >> 32)}) word(w);
-        defined(s, s + 2, left, a, static_cast<uint32_t>(imm));
-        last_.c = static_cast<uint32_t>(imm >> 32);
-        return;
-      }
+    // The constant's operand position: right (x op c), or left of a subtraction or division
+    // (1.0 / x, dt / d), which have forms of their own.
+    const bool right = vs_.back().kind == Entry::Const;
+    const IOp left_form = !is64 ? IOp::Count : o == IOp::F64Sub ? IOp::F64ImmSub
+                                 : o == IOp::F64Div ? IOp::F64ImmDiv : IOp::Count;
+    const IOp form = right ? imm_form : vs_[height() - 2].kind == Entry::Const ? left_form : IOp::Count;
+    if (form == IOp::Count) {
       binop(o);
       return;
     }
-    uint64_t imm = vs_.back().imm;
-    uint32_t a = top_slot(1);
+    const uint64_t imm = vs_[height() - (right ? 1 : 2)].imm;
+    const uint32_t a = top_slot(right ? 1 : 0);
     pop();
     pop();
-    uint32_t d = push_stack();
-    uint32_t s = emit(imm_form);
+    const uint32_t d = push_stack();
+    const uint32_t s = emit(form);
     word(d);
     word(a);
     word(static_cast<uint32_t>(imm));
     if (is64) word(static_cast<uint32_t>(imm >> 32));
-    defined(s, s + 2, imm_form, a, static_cast<uint32_t>(imm));
+    defined(s, s + 2, form, a, static_cast<uint32_t>(imm));
     last_.c = static_cast<uint32_t>(imm >> 32);
   }
   static bool is_i64_imm(IOp o) {
