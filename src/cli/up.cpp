@@ -1,6 +1,8 @@
 // `isola up [MANIFEST]`: serve an application over HTTP until SIGTERM or SIGINT
 // (docs/host.md).
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 
@@ -18,7 +20,7 @@ namespace isola::cli {
 namespace {
 
 constexpr const char* kUpUsage =
-    "usage: isola up [MANIFEST] [--listen ADDR] [--state-dir DIR] [--log-level LEVEL]\n"
+    "usage: isola up [MANIFEST] [--listen ADDR] [--state-dir DIR] [--threads N] [--log-level LEVEL]\n"
     "\n"
     "  Serves the application described by MANIFEST (default ./isola.toml; a .yaml or .yml\n"
     "  file is a waSCC host manifest) until SIGTERM or SIGINT, then shuts down gracefully and\n"
@@ -27,6 +29,8 @@ constexpr const char* kUpUsage =
     "\n"
     "  --listen ADDR      HOST:PORT instead of the manifest's address (port 0: any free port)\n"
     "  --state-dir DIR    where providers keep state (SQLite stores) instead of the manifest's\n"
+    "  --threads N        event-loop threads serving requests (default: twice the cores, at\n"
+    "                     least 4); guests run on them\n"
     "  --log-level LEVEL  error, warn, info (default), debug or trace\n";
 
 int usage_error(const std::string& message) {
@@ -58,6 +62,15 @@ int cmd_up(std::span<char* const> args) {
       if (!value(options.listen)) return usage_error("--listen needs HOST:PORT");
     } else if (a == "--state-dir") {
       if (!value(options.state_dir)) return usage_error("--state-dir needs a directory");
+    } else if (a == "--threads") {
+      std::string n;
+      if (!value(n)) return usage_error("--threads needs a number");
+      char* end = nullptr;
+      errno = 0;
+      unsigned long t = std::strtoul(n.c_str(), &end, 10);
+      if (n.empty() || n[0] == '-' || *end != '\0' || errno != 0 || t < 1 || t > 1024)
+        return usage_error("--threads needs a number from 1 to 1024, not '" + n + "'");
+      options.threads = static_cast<unsigned>(t);
     } else if (a == "--log-level") {
       std::string l;
       if (!value(l)) return usage_error("--log-level needs a level");
@@ -77,7 +90,9 @@ int cmd_up(std::span<char* const> args) {
     }
   }
 
-  JsonLinesLog log(stderr, level);
+  // Info lines (access, guest output) are written every 20 ms rather than one write(2)
+  // each; warnings and errors at once (JsonLinesLog).
+  JsonLinesLog log(stderr, level, std::chrono::milliseconds(20));
   auto manifest = load_manifest(manifest_path);
   if (!manifest) {
     std::fprintf(stderr, "isola up: %s\n", manifest.error().message.c_str());

@@ -593,6 +593,93 @@ TEST(HttpServer, JsonLinesLogKeepsEveryLineWholeUnderConcurrentWriters) {
   std::fclose(f);
 }
 
+// The same with a flush interval, so most lines wait in the buffer and the flusher, the
+// warnings that write at once and the full-buffer path all take turns writing.
+TEST(HttpServer, BufferedJsonLinesLogKeepsEveryLineWholeAndInOrder) {
+  std::FILE* f = std::tmpfile();
+  ASSERT_TRUE(f);
+  constexpr int kThreads = 6, kLines = 3000;
+  {
+    JsonLinesLog log(f, LogLevel::Info, std::chrono::milliseconds(1));
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+      threads.emplace_back([&log, t] {
+        for (int i = 0; i < kLines; ++i) {
+          JsonFields fields;
+          fields.num("thread", static_cast<uint64_t>(t)).num("seq", static_cast<uint64_t>(i));
+          fields.str("pad", std::string(static_cast<size_t>(i % 89) * 11, 'y'));
+          log.write_fields(i % 500 == 7 ? LogLevel::Warn : LogLevel::Info, fields);
+        }
+      });
+    for (auto& th : threads) th.join();
+  }  // the destructor writes what is left
+  std::rewind(f);
+  std::vector<int> next(kThreads, 0);
+  char line[4096];
+  int total = 0;
+  while (std::fgets(line, sizeof line, f)) {
+    auto j = nlohmann::json::parse(line);
+    int t = j["thread"].get<int>();
+    ASSERT_GE(t, 0);
+    ASSERT_LT(t, kThreads);
+    ASSERT_EQ(j["seq"].get<int>(), next[t]) << "thread " << t;
+    ++next[t];
+    ++total;
+  }
+  EXPECT_EQ(total, kThreads * kLines);
+  std::fclose(f);
+}
+
+// What is written when, with an interval no test waits for: info lines stay buffered until
+// a warning, flush() or the destructor writes them, in the order they came.
+TEST(HttpServer, BufferedJsonLinesLogWritesWarningsAtOnceAndInfoOnFlush) {
+  std::FILE* f = std::tmpfile();
+  ASSERT_TRUE(f);
+  auto lines = [f] {
+    std::fflush(f);
+    std::vector<std::string> out;
+    std::rewind(f);
+    char* line = nullptr;
+    size_t cap = 0;
+    while (getline(&line, &cap, f) > 0) out.push_back(nlohmann::json::parse(line)["n"].get<std::string>());
+    std::free(line);
+    std::fseek(f, 0, SEEK_END);
+    return out;
+  };
+  auto put = [](JsonLinesLog& log, LogLevel level, const char* n) {
+    JsonFields fields;
+    fields.str("n", n);
+    log.write_fields(level, fields);
+  };
+  {
+    JsonLinesLog log(f, LogLevel::Info, std::chrono::hours(1));
+    put(log, LogLevel::Info, "a");
+    log.write(LogLevel::Info, {{"n", "b"}});
+    EXPECT_EQ(lines(), std::vector<std::string>{});
+    put(log, LogLevel::Warn, "c");
+    EXPECT_EQ(lines(), (std::vector<std::string>{"a", "b", "c"}));
+    put(log, LogLevel::Info, "d");
+    EXPECT_EQ(lines().size(), 3u);
+    log.flush();
+    EXPECT_EQ(lines(), (std::vector<std::string>{"a", "b", "c", "d"}));
+    log.write(LogLevel::Error, {{"n", "e"}});
+    put(log, LogLevel::Debug, "filtered out");
+    put(log, LogLevel::Info, "f");
+    // A buffer past kMaxPending is written by the line that fills it.
+    std::string big(JsonLinesLog::kMaxPending, 'z');
+    put(log, LogLevel::Info, big.c_str());
+    auto now = lines();
+    ASSERT_EQ(now.size(), 7u);
+    EXPECT_EQ(now[5], "f");
+    put(log, LogLevel::Info, "g");
+  }
+  auto all = lines();
+  ASSERT_EQ(all.size(), 8u);
+  EXPECT_EQ(all[4], "e");
+  EXPECT_EQ(all[7], "g");
+  std::fclose(f);
+}
+
 TEST(HttpServer, JsonFieldsEscapeAndReplaceInvalidUtf8) {
   JsonFields f;
   f.str("plain", "a\"b\\c\n\t\x01\x7f").str("utf8", "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
