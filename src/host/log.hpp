@@ -81,17 +81,28 @@ inline void JsonFields::append_string(std::string_view s) {
   out_.push_back('"');
   size_t i = 0;
   while (i < s.size()) {
+    // A run of printable ASCII other than '"' and '\\' (most of any access line) is copied
+    // in one append.
+    size_t run = i;
+    while (run < s.size()) {
+      const auto r = static_cast<unsigned char>(s[run]);
+      if (r < 0x20 || r >= 0x80 || r == '"' || r == '\\') break;
+      ++run;
+    }
+    if (run > i) {
+      out_.append(s.data() + i, run - i);
+      i = run;
+      continue;
+    }
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       if (c == '"' || c == '\\') {
         out_.push_back('\\');
         out_.push_back(static_cast<char>(c));
-      } else if (c < 0x20) {
+      } else {  // a control character
         out_ += "\\u00";
         out_.push_back(kHex[c >> 4]);
         out_.push_back(kHex[c & 15]);
-      } else {
-        out_.push_back(static_cast<char>(c));
       }
       ++i;
       continue;
