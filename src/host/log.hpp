@@ -206,20 +206,14 @@ class JsonLinesLog final : public LogSink {
   }
 
   // Writes every line given so far before it returns.
-  void flush() {
-    {
-      std::lock_guard lock(mu_);
-      if (pending_.empty() && !writing_) return;
-    }
-    drain(true);
-  }
+  void flush() { drain(true); }
 
  private:
   void put(const std::string& text, LogLevel level) {
     {
       std::lock_guard lock(mu_);
       pending_.append(text);
-      if (flusher_.joinable() && level > LogLevel::Warn && pending_.size() < kMaxPending) return;
+      if (flush_every_.count() > 0 && level > LogLevel::Warn && pending_.size() < kMaxPending) return;
     }
     drain(false);
   }
